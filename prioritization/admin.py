@@ -1,0 +1,150 @@
+"""The admin console: organisation, users and role memberships — scoped like everything else.
+
+A superuser (system administrator) sees everything. A staff BG VP or BU VP sees and manages only the
+units, segments and memberships inside their scope (Action.MANAGE_ORG)."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from prioritization.access import Action, scope_for
+from prioritization.models import BusinessGroup, BusinessUnit, Membership, Profile, Segment
+from prioritization.services.organization import membership_grant, membership_revoke, membership_validate
+
+admin.site.site_header = _("客户重要性排序工作台 · 管理后台")
+admin.site.site_title = _("管理后台")
+admin.site.index_title = _("组织、用户与配置")
+
+
+class ScopedAdminMixin:
+    """Filters the change list by the user's scope and refuses objects outside it (404 in admin)."""
+
+    scope_action = Action.MANAGE_ORG
+
+    def get_queryset(self, request):
+        return scope_for(request).filter(super().get_queryset(request), self.scope_action)
+
+    def _in_scope(self, request, obj):
+        return obj is None or scope_for(request).can(self.scope_action, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scope = scope_for(request)
+        if db_field.related_model in (BusinessGroup, BusinessUnit, Segment):
+            kwargs["queryset"] = scope.filter(db_field.related_model.objects.all(), self.scope_action)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(BusinessGroup)
+class BusinessGroupAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("code", "name", "name_en", "is_active")
+    search_fields = ("code", "name", "name_en")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+class SegmentInline(admin.TabularInline):
+    model = Segment
+    extra = 0
+    fields = ("code", "name", "name_en", "industry", "is_active")
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("code", "name", "group", "is_active")
+    list_filter = ("group", "is_active")
+    search_fields = ("code", "name", "name_en")
+    inlines = [SegmentInline]
+
+    def has_add_permission(self, request):
+        scope = scope_for(request)
+        return super().has_add_permission(request) and (
+            scope.is_admin or any(m.role == "bg_vp" for m in scope.memberships)
+        )
+
+
+@admin.register(Segment)
+class SegmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("code", "name", "unit", "industry", "is_active")
+    list_filter = ("unit", "is_active")
+    search_fields = ("code", "name", "name_en")
+
+
+class MembershipAdminForm(admin.options.forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "role", "group", "unit", "segment")
+
+    def clean(self):
+        data = super().clean()
+        place = data.get("segment") or data.get("unit") or data.get("group")
+        if place is None or not data.get("role"):
+            raise ValidationError(_("请选择角色以及任命所在的业务群、业务单元或细分市场。"))
+        # The most specific place chosen decides; the levels above it follow from it.
+        for key, value in membership_validate(role=data["role"], place=place).items():
+            data[key] = value
+            setattr(self.instance, key, value)
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    form = MembershipAdminForm
+    list_display = ("user", "role", "group", "unit", "segment")
+    list_filter = ("role", "group", "unit")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and scope_for(request).allows(Action.MANAGE_ORG)
+
+    def save_model(self, request, obj, form, change):
+        place = obj.segment or obj.unit or obj.group
+        if change:
+            membership_revoke(actor=request.user, membership=Membership.objects.get(pk=obj.pk))
+        saved = membership_grant(actor=request.user, user=obj.user, role=obj.role, place=place)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        membership_revoke(actor=request.user, membership=obj)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipAdminForm
+    extra = 0
+    fields = ("role", "group", "unit", "segment")
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Users are created and given roles by the system administrator."""
+
+    inlines = [ProfileInline, MembershipInline]
+    list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        # A unit manager sees the people who hold a role inside their scope (to appoint them).
+        visible = scope_for(request).filter(Membership.objects.all(), Action.MANAGE_ORG)
+        return qs.filter(pk__in=visible.values("user_id"))

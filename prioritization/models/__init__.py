@@ -1,0 +1,11 @@
+from .organization import (
+    ROLE_LEVELS,
+    BusinessGroup,
+    BusinessUnit,
+    Membership,
+    Profile,
+    Role,
+    Segment,
+)
+
+__all__ = ["ROLE_LEVELS", "BusinessGroup", "BusinessUnit", "Membership", "Profile", "Role", "Segment"]
