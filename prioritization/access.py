@@ -199,5 +199,3 @@ def scope_for(request_or_user) -> Scope:
             scope = request_or_user._scope = Scope(user)
         return scope
     return Scope(user)
-
-

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessGroup, BusinessUnit, Membership, Profile, Segment
+from prioritization.models import (
+    BusinessGroup,
+    BusinessUnit,
+    Membership,
+    Notification,
+    OutboundEmail,
+    Profile,
+    Segment,
+)
 from prioritization.services.organization import membership_grant, membership_revoke, membership_validate
 
 admin.site.site_header = _("客户重要性排序工作台 · 管理后台")
@@ -148,3 +156,46 @@ class UserAdmin(BaseUserAdmin):
         # A unit manager sees the people who hold a role inside their scope (to appoint them).
         visible = scope_for(request).filter(Membership.objects.all(), Action.MANAGE_ORG)
         return qs.filter(pk__in=visible.values("user_id"))
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Operational records only a system administrator looks at."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(SuperuserOnlyAdmin):
+    list_display = ("created_at", "recipient", "subject", "read_at")
+    list_filter = ("read_at",)
+    search_fields = ("subject", "recipient__username", "key")
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(SuperuserOnlyAdmin):
+    """E-mails whose fate is unknown (the SMTP server stopped answering mid-way) wait here for an
+    administrator: check the recipient's mailbox, then resend or leave them."""
+
+    list_display = ("created_at", "to_address", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("to_address", "subject")
+    actions = ["resend"]
+
+    @admin.action(description=_("重新发送所选邮件（仅限状态不明或失败的邮件）"))
+    def resend(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(
+            status__in=[OutboundEmail.Status.UNKNOWN, OutboundEmail.Status.FAILED]
+        ).update(status=OutboundEmail.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
+        self.message_user(request, _("%(n)d 封邮件将由发送队列重新发送。") % {"n": count})

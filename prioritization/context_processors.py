@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from prioritization.access import scope_for
+from prioritization.models import Notification
 
 
 def workbench(request):
@@ -10,4 +11,7 @@ def workbench(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["scope"] = scope_for(request)
+        context["unread_notifications"] = Notification.objects.filter(
+            recipient=user, read_at__isnull=True
+        ).count()
     return context

@@ -146,6 +146,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # entries here (one sweep per concern, never one task per record).
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prioritization.heartbeat", "schedule": 10.0},
+    "flush-outbox": {"task": "prioritization.flush_outbox", "schedule": 60.0},
 }
 
 # --- E-mail (Django 6.1 MAILERS): EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…) or
@@ -184,6 +185,8 @@ else:
         }
     }
     EMAIL_DESTINATION = f"files in {VAR_DIR / 'mail'}"
+# The address people use to reach the product; links in e-mails start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="workbench@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -231,6 +234,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

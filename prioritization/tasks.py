@@ -4,8 +4,20 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from prioritization.services import notifications
+
 
 @shared_task(name="prioritization.heartbeat", ignore_result=True)
 def heartbeat():
-    """Beat's minute tick: lets the smoke test and operators see that beat and a worker are alive."""
+    """Beat's tick: lets the smoke test and operators see that beat and a worker are alive."""
     cache.set("workbench:heartbeat", timezone.now().isoformat(), timeout=3600)
+
+
+@shared_task(name="prioritization.send_email", ignore_result=True, acks_late=True)
+def send_email(outbound_id: int):
+    notifications.email_send(outbound_id)
+
+
+@shared_task(name="prioritization.flush_outbox", ignore_result=True, acks_late=True)
+def flush_outbox():
+    notifications.outbox_flush()

@@ -3,8 +3,16 @@
 import random
 from decimal import Decimal
 
-from prospects.models import Attitude, Customer, CustomerFinancials, Ownership, SizeClass, normalize_name
-from prospects.services.customers import customer_create, customer_update
+from prospects.models import (
+    Attitude,
+    Customer,
+    CustomerFinancials,
+    ListEntry,
+    Ownership,
+    SizeClass,
+    normalize_name,
+)
+from prospects.services.customers import customer_create, customer_update, prospect_list_add
 
 # name, location, ownership, revenue (万元, previous year), IT spend, purchases from us, attitude
 EXAMPLES = [
@@ -45,6 +53,8 @@ def _ensure(org, segment, name, *, location, ownership, revenue, it_spend, purch
             size_class=_size(revenue),
             source="演示数据",
         )
+    planning_year = year + 1
+    prospect_list_add(actor=org.admin, customer=customer, year=planning_year, origin=ListEntry.Origin.IMPORT)
     CustomerFinancials.objects.get_or_create(
         customer=customer,
         year=year,
@@ -79,7 +89,9 @@ def load(org, *, customers=0):
     for n in range(customers):
         code = codes[n % len(codes)]
         name = f"{rng.choice(CITIES)}{rng.choice(STEMS)}{rng.choice(STEMS)}{KINDS[code]}有限公司{n + 1:05d}"
-        revenue = rng.choice([rng.randint(200000, 3000000), rng.randint(10000, 199999), rng.randint(500, 9999)])
+        revenue = rng.choice(
+            [rng.randint(200000, 3000000), rng.randint(10000, 199999), rng.randint(500, 9999)]
+        )
         _ensure(
             org, org.segments[code], name, location=rng.choice(CITIES),
             ownership=rng.choice(list(Ownership)), revenue=revenue, it_spend=max(1, revenue // 300),

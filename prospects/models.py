@@ -165,3 +165,36 @@ class CustomerFinancials(models.Model):
 
     def __str__(self):
         return f"{self.customer} {self.year}"
+
+
+class ListEntry(models.Model):
+    """A customer on its BU's prospect list for a planning year (2.3.2). Scoring, tiers and the
+    score sheet of a year cover the customers on that year's list."""
+
+    class Origin(models.TextChoices):
+        MANUAL = "manual", _("手工添加")
+        IMPORT = "import", _("Excel 导入")
+        INQUIRY = "inquiry", _("来自客户查询")
+        CARRIED = "carried", _("从上一年度延续")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="list_entries", verbose_name=_("客户")
+    )
+    year = models.PositiveSmallIntegerField(_("规划年度"))
+    origin = models.CharField(_("来源"), max_length=10, choices=Origin.choices, default=Origin.MANUAL)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+    history = HistoricalRecords()
+    scope_paths = ScopePaths.through("customer", Customer.scope_paths)
+
+    class Meta:
+        verbose_name = _("年度客户名单条目")
+        verbose_name_plural = _("年度客户名单")
+        ordering = ["year", "customer"]
+        constraints = [models.UniqueConstraint(fields=["customer", "year"], name="list_entry_once_per_year")]
+        indexes = [models.Index(fields=["year", "customer"])]
+
+    def __str__(self):
+        return f"{self.year} · {self.customer}"

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from prioritization.models import Role
+from prioritization.services.organization import org_manager_permissions_grant
 from tests.factories import CustomerFactory, GroupFactory, SegmentFactory, UnitFactory, UserFactory, grant
 
 
@@ -34,6 +35,7 @@ def admin_user(db):
 def bgvp(org):
     user = UserFactory(username="bgvp", is_staff=True)
     grant(user, Role.BG_VP, org.group)
+    org_manager_permissions_grant(user)
     return user
 
 
@@ -41,6 +43,7 @@ def bgvp(org):
 def buvp(org):
     user = UserFactory(username="buvp", is_staff=True)
     grant(user, Role.BU_VP, org.unit)
+    org_manager_permissions_grant(user)
     return user
 
 
@@ -77,6 +80,7 @@ def outsider(org):
     """A BU VP of the foreign organisation."""
     user = UserFactory(username="outsider", is_staff=True)
     grant(user, Role.BU_VP, org.other_unit)
+    org_manager_permissions_grant(user)
     return user
 
 

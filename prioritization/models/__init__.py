@@ -1,3 +1,4 @@
+from .notifications import Notification, OutboundEmail
 from .organization import (
     ROLE_LEVELS,
     BusinessGroup,
@@ -8,4 +9,14 @@ from .organization import (
     Segment,
 )
 
-__all__ = ["ROLE_LEVELS", "BusinessGroup", "BusinessUnit", "Membership", "Profile", "Role", "Segment"]
+__all__ = [
+    "ROLE_LEVELS",
+    "BusinessGroup",
+    "BusinessUnit",
+    "Membership",
+    "Notification",
+    "OutboundEmail",
+    "Profile",
+    "Role",
+    "Segment",
+]

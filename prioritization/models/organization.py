@@ -56,7 +56,9 @@ class Segment(models.Model):
     code = models.CharField(_("代码"), max_length=20)
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    industry = models.CharField(_("行业大类"), max_length=100, blank=True, help_text=_("例如：组装制造业、工艺制造业"))
+    industry = models.CharField(
+        _("行业大类"), max_length=100, blank=True, help_text=_("例如：组装制造业、工艺制造业")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     history = HistoricalRecords()
     scope_paths = ScopePaths(group="unit__group", unit="unit", segment="self")
@@ -108,9 +110,16 @@ class Membership(models.Model):
         verbose_name=_("用户"),
     )
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
-    group = models.ForeignKey(BusinessGroup, on_delete=models.CASCADE, related_name="+", verbose_name=_("业务群"))
+    group = models.ForeignKey(
+        BusinessGroup, on_delete=models.CASCADE, related_name="+", verbose_name=_("业务群")
+    )
     unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("业务单元")
+        BusinessUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("业务单元"),
     )
     segment = models.ForeignKey(
         Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("细分市场")
@@ -125,7 +134,9 @@ class Membership(models.Model):
         ordering = ["user__username", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "group"], condition=Q(unit__isnull=True), name="membership_unique_on_group"
+                fields=["user", "role", "group"],
+                condition=Q(unit__isnull=True),
+                name="membership_unique_on_group",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "unit"],
@@ -143,10 +154,7 @@ class Membership(models.Model):
                     (Q(role="bg_vp") & Q(unit__isnull=True) & Q(segment__isnull=True))
                     | (Q(role="bu_vp") & Q(unit__isnull=False) & Q(segment__isnull=True))
                     | (Q(role="segment_manager") & Q(unit__isnull=False) & Q(segment__isnull=False))
-                    | (
-                        Q(role__in=["account_manager", "researcher", "pr_owner"])
-                        & Q(unit__isnull=False)
-                    )
+                    | (Q(role__in=["account_manager", "researcher", "pr_owner"]) & Q(unit__isnull=False))
                 ),
             ),
         ]

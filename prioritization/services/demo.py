@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from prioritization.models import BusinessGroup, BusinessUnit, Membership, Profile, Role, Segment
+from prioritization.services.organization import org_manager_permissions_grant
 
 DEMO_PASSWORD = "demo-pass-123"
 DEMO_APPS = ["criteria", "prospects", "prioritization", "inquiries", "reviews"]
@@ -62,22 +63,6 @@ def _user(username, full_name, *, superuser=False, staff=False):
     return user
 
 
-def _grant_org_permissions(user):
-    """Staff VPs may manage segments and memberships of their scope in the admin console."""
-    from django.contrib.auth.models import Permission
-
-    perms = Permission.objects.filter(
-        content_type__app_label="prioritization",
-        codename__in=[
-            "view_businessgroup", "view_businessunit", "change_businessunit",
-            "view_segment", "add_segment", "change_segment",
-            "view_membership", "add_membership", "change_membership", "delete_membership",
-        ],
-    )  # fmt: skip
-    user.user_permissions.add(*perms)
-    user.user_permissions.add(*Permission.objects.filter(codename="view_user", content_type__app_label="auth"))
-
-
 @transaction.atomic
 def demo_org_load() -> DemoOrg:
     group, _ = BusinessGroup.objects.get_or_create(
@@ -104,7 +89,7 @@ def demo_org_load() -> DemoOrg:
         }
         Membership.objects.get_or_create(user=user, role=role, **fields)
         if staff:
-            _grant_org_permissions(user)
+            org_manager_permissions_grant(user)
         users[username] = user
     return DemoOrg(group=group, unit=unit, segments=segments, users=users, admin=admin)
 

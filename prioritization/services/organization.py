@@ -77,3 +77,24 @@ def segment_decision_makers(segment: Segment) -> list:
             memberships__segment__isnull=True,
         ).distinct()
     )
+
+
+ORG_MANAGER_PERMISSIONS = [
+    "view_businessgroup", "view_businessunit", "change_businessunit",
+    "view_segment", "add_segment", "change_segment",
+    "view_membership", "add_membership", "change_membership", "delete_membership",
+]  # fmt: skip
+
+
+def org_manager_permissions_grant(user) -> None:
+    """Let a staff BG/BU VP use the admin console for the units, segments and memberships of their
+    scope (the console filters by scope; these permissions only open its pages)."""
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(
+        content_type__app_label="prioritization", codename__in=ORG_MANAGER_PERMISSIONS
+    )
+    user.user_permissions.add(*perms)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename="view_user", content_type__app_label="auth")
+    )

@@ -68,4 +68,6 @@ def role_cards(scope):
 @login_required
 def home(request):
     scope = scope_for(request)
-    return render(request, "prioritization/home.html", {"cards": role_cards(scope), "is_admin": scope.is_admin})
+    return render(
+        request, "prioritization/home.html", {"cards": role_cards(scope), "is_admin": scope.is_admin}
+    )

@@ -9,7 +9,9 @@ from prospects.models import Customer
 def customer_list_visible(*, user, search: str = "", action: str = Action.VIEW):
     qs = scope_for(user).filter(Customer.objects.all(), action)
     if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(number__icontains=search) | Q(location__icontains=search))
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(number__icontains=search) | Q(location__icontains=search)
+        )
     return qs.select_related("unit", "segment", "overall_owner", "daily_owner")
 
 

@@ -30,7 +30,10 @@ def _check_name(unit, name, exclude_pk=None):
     clash = Customer.objects.filter(unit=unit, name_key=key).exclude(pk=exclude_pk).first()
     if clash:
         raise ValidationError(
-            {"name": _("本业务单元已有同名客户：%(number)s %(name)s。") % {"number": clash.number, "name": clash.name}}
+            {
+                "name": _("本业务单元已有同名客户：%(number)s %(name)s。")
+                % {"number": clash.number, "name": clash.name}
+            }
         )
     return key
 
@@ -79,7 +82,11 @@ def customer_update(*, actor, customer: Customer, expected_version: int | None =
     if "name" in changes:
         changes["name_key"] = _check_name(current.unit, changes["name"], exclude_pk=current.pk)
         changes["name"] = changes["name"].strip()
-    if "segment" in changes and changes["segment"] is not None and changes["segment"].unit_id != current.unit_id:
+    if (
+        "segment" in changes
+        and changes["segment"] is not None
+        and changes["segment"].unit_id != current.unit_id
+    ):
         raise ValidationError({"segment": _("细分市场不属于该业务单元。")})
     for field, value in changes.items():
         setattr(current, field, value)
@@ -88,3 +95,16 @@ def customer_update(*, actor, customer: Customer, expected_version: int | None =
     current.full_clean(exclude=["number", "name_key"])
     current.save()
     return current
+
+
+@transaction.atomic
+def prospect_list_add(*, actor, customer: Customer, year: int, origin: str = "manual"):
+    """Put a customer on its BU's list for `year` (idempotent)."""
+    from prospects.models import ListEntry
+
+    if not scope_for(actor).can(Action.IMPORT, customer):
+        raise PermissionDenied
+    entry, _created = ListEntry.objects.get_or_create(
+        customer=customer, year=year, defaults={"origin": origin, "added_by": actor}
+    )
+    return entry

@@ -57,12 +57,16 @@ def test_revoke_is_scoped(org, buvp, outsider, segmgr):
 
 def test_database_refuses_a_segment_manager_without_segment(org):
     with pytest.raises(IntegrityError):
-        Membership.objects.create(user=UserFactory(), role=Role.SEGMENT_MANAGER, group=org.group, unit=org.unit)
+        Membership.objects.create(
+            user=UserFactory(), role=Role.SEGMENT_MANAGER, group=org.group, unit=org.unit
+        )
 
 
 def test_same_role_twice_on_the_same_place_is_refused(org, segmgr):
     with pytest.raises(IntegrityError):
-        Membership.objects.create(user=segmgr, role=Role.SEGMENT_MANAGER, group=org.group, unit=org.unit, segment=org.auto)
+        Membership.objects.create(
+            user=segmgr, role=Role.SEGMENT_MANAGER, group=org.group, unit=org.unit, segment=org.auto
+        )
 
 
 def test_decisions_go_to_segment_manager_or_else_to_the_bu_vp(org, segmgr, buvp):

@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Load the demo organisation (idempotent): one user per role, criteria, customers, inquiries."
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=0, help="generated prospects beyond the examples")
+        parser.add_argument(
+            "--customers", type=int, default=0, help="generated prospects beyond the examples"
+        )
 
     def handle(self, *args, customers, **options):
         if customers < 0:
