@@ -20,3 +20,26 @@ __all__ = [
     "Role",
     "Segment",
 ]
+
+# Stage 2.3.3 (imported last: these models sit under prospects.Customer, which needs the above).
+from .scoring import (  # noqa: E402
+    ClaimResolution,
+    ContactLog,
+    DevelopmentStatusChange,
+    ListApproval,
+    PromotionPlan,
+    PromotionSupport,
+    Scorecard,
+    Target,
+)
+
+__all__ += [
+    "ClaimResolution",
+    "ContactLog",
+    "DevelopmentStatusChange",
+    "ListApproval",
+    "PromotionPlan",
+    "PromotionSupport",
+    "Scorecard",
+    "Target",
+]
