@@ -46,7 +46,9 @@ class ScopedAdminMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         scope = scope_for(request)
-        if db_field.related_model in (BusinessGroup, BusinessUnit, Segment):
+        if db_field.related_model is BusinessGroup:
+            kwargs["queryset"] = scope.filter(BusinessGroup.objects.all(), Action.VIEW)
+        elif db_field.related_model in (BusinessUnit, Segment):
             kwargs["queryset"] = scope.filter(db_field.related_model.objects.all(), self.scope_action)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -97,6 +99,9 @@ class MembershipAdminForm(admin.options.forms.ModelForm):
         place = data.get("segment") or data.get("unit") or data.get("group")
         if place is None or not data.get("role"):
             raise ValidationError(_("请选择角色以及任命所在的业务群、业务单元或细分市场。"))
+        request = getattr(self, "request", None)
+        if request is not None and isinstance(place, BusinessGroup) and not request.user.is_superuser:
+            raise ValidationError(_("只有系统管理员可以任命业务群层级的角色。"))
         # The most specific place chosen decides; the levels above it follow from it.
         for key, value in membership_validate(role=data["role"], place=place).items():
             data[key] = value
@@ -114,6 +119,11 @@ class MembershipAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and scope_for(request).allows(Action.MANAGE_ORG)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request = request
+        return form
 
     def save_model(self, request, obj, form, change):
         place = obj.segment or obj.unit or obj.group
