@@ -80,6 +80,23 @@ class Customer(models.Model):
     it_staff = models.PositiveIntegerField(_("IT部门人数"), null=True, blank=True)
     source = models.CharField(_("信息来源"), max_length=300, blank=True)
 
+    # The target-customer info table (2.3.4) beyond the basic-info table.
+    industry = models.CharField(_("所属行业"), max_length=100, blank=True)
+    company_type = models.CharField(_("公司类型"), max_length=100, blank=True)
+    partners = models.TextField(_("主要合作伙伴"), blank=True)
+    products = models.TextField(_("主要产品和服务"), blank=True)
+    phone = models.CharField(_("总机电话"), max_length=50, blank=True)
+    fax = models.CharField(_("传真"), max_length=50, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    strategy = models.TextField(_("目标和战略目标"), blank=True)
+    market_position = models.TextField(_("在中国的市场地位"), blank=True)
+    latest_developments = models.TextField(_("最新动态"), blank=True)
+    it_strategy = models.TextField(_("IT产品/服务战略及使用情况"), blank=True)
+    it_vendors = models.TextField(_("正在使用的IT供应商"), blank=True)
+    # Percentage of the fields the basic-info table and the criteria rules need that are filled;
+    # kept up to date by every write service so lists can filter and sort on it in SQL.
+    completeness = models.PositiveSmallIntegerField(_("资料完整度（%）"), default=0, db_index=True)
+
     overall_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -198,3 +215,83 @@ class ListEntry(models.Model):
 
     def __str__(self):
         return f"{self.year} · {self.customer}"
+
+
+class Contact(models.Model):
+    """A person at the customer (several per customer, one primary)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("客户")
+    )
+    name = models.CharField(_("联系人"), max_length=100)
+    title = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=50, blank=True)
+    fax = models.CharField(_("传真"), max_length=50, blank=True)
+    email = models.EmailField(_("电子邮件"), blank=True)
+    is_primary = models.BooleanField(_("主要联系人"), default=False)
+    history = HistoricalRecords()
+    scope_paths = ScopePaths.through("customer", Customer.scope_paths)
+
+    class Meta:
+        verbose_name = _("联系人")
+        verbose_name_plural = _("联系人")
+        ordering = ["customer", "-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(is_primary=True), name="contact_one_primary"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.title}".strip()
+
+
+class SegmentClaim(models.Model):
+    """A segment that wants a customer on its list for a year although the customer belongs to
+    another segment: both keep it, and the BU VP sees the overlap (the tiering stage resolves it)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="segment_claims", verbose_name=_("客户")
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="customer_claims", verbose_name=_("细分市场")
+    )
+    year = models.PositiveSmallIntegerField(_("规划年度"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+    scope_paths = ScopePaths.through("customer", Customer.scope_paths)
+
+    class Meta:
+        verbose_name = _("细分市场重叠申报")
+        verbose_name_plural = _("细分市场重叠申报")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "segment", "year"], name="segment_claim_once")
+        ]
+
+    def __str__(self):
+        return f"{self.year} · {self.segment} · {self.customer}"
+
+
+class WorkbookUpload(models.Model):
+    """An uploaded basic-info workbook kept between the preview (dry run) and the confirmation.
+    The file lives under MEDIA_ROOT; it is found by a random token AND its uploader, never by the
+    client sending the rows back."""
+
+    token = models.CharField(max_length=64, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    year = models.PositiveSmallIntegerField(_("规划年度"))
+    original_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("上传的工作簿")
+        verbose_name_plural = _("上传的工作簿")
+
+    def __str__(self):
+        return self.original_name

@@ -3,12 +3,48 @@ commands, inquiries) goes through here."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Segment
-from prospects.models import Customer, normalize_name
+from prioritization.services.notifications import notify
+from prioritization.services.organization import segment_decision_makers
+from prospects.completeness import CUSTOMER_FIELDS, FINANCIAL_FIELDS, completeness_percent
+from prospects.models import Contact, Customer, CustomerFinancials, normalize_name
+
+# Changing any of these is an update of the customer's information: it counts as verified now.
+# (Owners, development status and seminars are the tiering stage's business, not information upkeep.)
+INFO_FIELDS = frozenset(
+    {
+        "name", "segment", "size_class", "location", "competitors", "attitude", "brand_rank", "ownership",
+        "employees", "disclosures", "it_staff", "source", "industry", "company_type", "partners",
+        "products", "phone", "fax", "address", "strategy", "market_position", "latest_developments",
+        "it_strategy", "it_vendors",
+    }
+)  # fmt: skip
+
+
+def latest_financials(customer_id) -> dict | None:
+    return (
+        CustomerFinancials.objects.filter(customer_id=customer_id)
+        .order_by("-year")
+        .values(*FINANCIAL_FIELDS)
+        .first()
+    )
+
+
+def completeness_of(customer: Customer, financials: dict | None) -> int:
+    return completeness_percent({f: getattr(customer, f) for f in CUSTOMER_FIELDS}, financials)
+
+
+def customer_completeness_refresh(customer: Customer) -> int:
+    value = completeness_of(customer, latest_financials(customer.pk))
+    if value != customer.completeness:
+        Customer.objects.filter(pk=customer.pk).update(completeness=value)
+        customer.completeness = value
+    return value
 
 
 class ConcurrentUpdate(ValidationError):
@@ -59,14 +95,19 @@ def customer_create(
         last_verified_at=timezone.now(),
         **fields,
     )
+    customer.completeness = completeness_of(customer, None)
     customer.full_clean(exclude=["number", "name_key"])
     customer.save()
     return customer
 
 
 @transaction.atomic
-def customer_update(*, actor, customer: Customer, expected_version: int | None = None, **changes) -> Customer:
-    """Apply `changes`; with `expected_version` a save over someone else's newer save is refused."""
+def customer_update(
+    *, actor, customer: Customer, expected_version: int | None = None, major_change: str = "", **changes
+) -> Customer:
+    """Apply `changes`; with `expected_version` a save over someone else's newer save is refused.
+    A non-empty `major_change` (what happened) tells the customer's owners and the segment's
+    decision makers, by e-mail and in-app (2.3.2: "report major customer news")."""
     scope = scope_for(actor)
     if not scope.can(Action.CHANGE, customer):
         raise PermissionDenied
@@ -88,13 +129,96 @@ def customer_update(*, actor, customer: Customer, expected_version: int | None =
         and changes["segment"].unit_id != current.unit_id
     ):
         raise ValidationError({"segment": _("细分市场不属于该业务单元。")})
+    before = {field: getattr(current, field) for field in changes}
     for field, value in changes.items():
         setattr(current, field, value)
+    changed = [field for field in changes if before[field] != getattr(current, field)]
     current.updated_by = actor
     current.version += 1
+    if INFO_FIELDS.intersection(changes):
+        current.last_verified_at = timezone.now()
+    current.completeness = completeness_of(current, latest_financials(current.pk))
     current.full_clean(exclude=["number", "name_key"])
+    current._change_reason = major_change[:100] if major_change else None
     current.save()
+    if major_change.strip():
+        _notify_major_change(actor=actor, customer=current, note=major_change.strip(), changed=changed)
     return current
+
+
+def _notify_major_change(*, actor, customer: Customer, note: str, changed: list[str]) -> None:
+    recipients = [customer.overall_owner, customer.daily_owner]
+    if customer.segment_id:
+        recipients += segment_decision_makers(customer.segment)
+    labels = [str(Customer._meta.get_field(f).verbose_name) for f in changed if f != "name_key"]
+    notify(
+        recipients=[u for u in recipients if u is not None and u.pk != actor.pk],
+        key=f"customer-major-change:{customer.pk}:{customer.version}",
+        template="emails/prospects/major_change.txt",
+        context={"customer": customer, "actor": actor, "note": note, "fields": labels},
+        url=reverse("prospects:customer_detail", args=[customer.pk]),
+    )
+
+
+@transaction.atomic
+def customer_mark_verified(*, actor, customer: Customer, now=None) -> Customer:
+    """The researcher checked the record and it is still right (2.3.4: every six months)."""
+    if not scope_for(actor).can(Action.CHANGE, customer):
+        raise PermissionDenied
+    now = now or timezone.now()
+    Customer.objects.filter(pk=customer.pk).update(last_verified_at=now, updated_by=actor)
+    customer.last_verified_at = now
+    return customer
+
+
+@transaction.atomic
+def customer_financials_set(*, actor, customer: Customer, year: int, **figures) -> CustomerFinancials:
+    """Record a year's revenue, profit, IT spend and purchases from us (万元)."""
+    if not scope_for(actor).can(Action.CHANGE, customer):
+        raise PermissionDenied
+    unknown = set(figures) - {"revenue", "profit", "it_spend", "purchases_from_us"}
+    if unknown:
+        raise TypeError(f"unknown figures: {sorted(unknown)}")
+    row, _created = CustomerFinancials.objects.get_or_create(customer=customer, year=year)
+    for name, value in figures.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    Customer.objects.filter(pk=customer.pk).update(last_verified_at=timezone.now(), updated_by=actor)
+    customer_completeness_refresh(customer)
+    return row
+
+
+@transaction.atomic
+def contact_save(*, actor, customer: Customer, contact: Contact | None = None, **fields) -> Contact:
+    """Create or change a contact person; making one primary makes the others not primary."""
+    if not scope_for(actor).can(Action.CHANGE, customer):
+        raise PermissionDenied
+    if contact is not None and contact.customer_id != customer.pk:
+        raise PermissionDenied
+    contact = contact or Contact(customer=customer)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    if not customer.contacts.exclude(pk=contact.pk).exists():
+        contact.is_primary = True  # the only contact is the primary one
+    if contact.is_primary:
+        customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(is_primary=False)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor, customer: Customer, contact: Contact) -> None:
+    if not scope_for(actor).can(Action.CHANGE, customer) or contact.customer_id != customer.pk:
+        raise PermissionDenied
+    was_primary = contact.is_primary
+    contact.delete()
+    if was_primary:
+        successor = customer.contacts.order_by("pk").first()
+        if successor:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
 
 
 @transaction.atomic

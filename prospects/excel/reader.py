@@ -1,0 +1,180 @@
+"""Reads a basic-info workbook: checks the file before parsing it (size, zip, inflated size, row
+count), finds the header row among the first rows, matches headers tolerantly and yields each data
+row as (Excel row number, {column key: raw cell value}). No database, no validation of values."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
+
+from prospects.excel.columns import COLUMNS, HEADER_SEARCH_ROWS, SHEET_NAME, Column, match_header
+
+# A workbook is a zip of XML. Its members may inflate to at most this many times the upload limit,
+# and no member may claim a compression ratio above MAX_RATIO (a "zip bomb" claims thousands).
+INFLATE_FACTOR = 25
+MAX_RATIO = 200
+
+
+class WorkbookError(Exception):
+    """The file cannot be used at all (exit code 2 of the commands). The message is for the user."""
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_workbook_file(path, *, max_bytes: int | None = None) -> None:
+    """Refuse before parsing: missing, too large, not an xlsx, or a zip that inflates beyond bound."""
+    max_bytes = max_bytes or settings.WORKBOOK_MAX_BYTES
+    path = Path(path)
+    if not path.is_file():
+        raise WorkbookError(_("找不到文件：%(path)s") % {"path": path})
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise WorkbookError(
+            _("文件太大（%(size).1f MB），上限为 %(limit).1f MB。")
+            % {"size": size / 1048576, "limit": max_bytes / 1048576}
+        )
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        names = {m.filename for m in members}
+        if "xl/workbook.xml" not in names:
+            raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
+        total = sum(m.file_size for m in members)
+        if total > max_bytes * INFLATE_FACTOR or any(
+            m.compress_size and m.file_size / m.compress_size > MAX_RATIO and m.file_size > 1048576
+            for m in members
+        ):
+            raise WorkbookError(_("工作簿解压后过大（可能是恶意构造的文件），已拒绝。"))
+
+
+@dataclass
+class HeaderMatch:
+    index: int  # 0-based column index
+    text: str  # the header as written
+    column: Column
+    year: int | None
+
+
+@dataclass
+class BasicInfoSheet:
+    sheet_name: str
+    header_row: int  # Excel row number (1-based)
+    headers: list[str]  # every header cell as written, by column index
+    matches: list[HeaderMatch]
+    first_col: int  # 0-based index of the sheet's first used column (for column letters)
+    unknown: list[tuple[str, str]]  # (column letter, header text) of columns the importer ignores
+    data_rows: int  # rows below the header (an upper bound: blank rows are skipped later)
+    _rows: Iterator = field(repr=False, default=None)
+
+    @property
+    def keys(self) -> set[str]:
+        return {m.column.key for m in self.matches}
+
+    def header_of(self, key: str) -> str:
+        for m in self.matches:
+            if m.column.key == key:
+                return m.text
+        return key
+
+    def rows(self) -> Iterator[tuple[int, dict[str, object], list]]:
+        """(Excel row number, {key: raw value}, the raw row as a list); entirely blank rows skipped."""
+        wanted = [(m.index, m.column.key) for m in self.matches]
+        row_number = self.header_row
+        for raw in self._rows:
+            row_number += 1
+            if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in raw):
+                continue
+            width = len(raw)
+            yield row_number, {key: raw[i] if i < width else None for i, key in wanted}, raw
+
+
+def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None = None) -> BasicInfoSheet:
+    """Open the workbook and find its basic-info header row. Raises WorkbookError."""
+    max_rows = max_rows or settings.WORKBOOK_MAX_ROWS
+    check_workbook_file(path, max_bytes=max_bytes)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every corrupt file
+        raise WorkbookError(_("无法读取该工作簿：%(error)s") % {"error": str(exc)[:200]}) from exc
+    names = book.sheet_names
+    if not names:
+        raise WorkbookError(_("工作簿中没有工作表。"))
+    sheet_name = SHEET_NAME if SHEET_NAME in names else names[0]
+    sheet = book.get_sheet_by_name(sheet_name)
+    rows = sheet.iter_rows()
+    head = []
+    for _i in range(HEADER_SEARCH_ROWS):
+        try:
+            head.append(next(rows))
+        except StopIteration:
+            break
+    header_index = None
+    for i, row in enumerate(head):
+        found = [match_header(v) for v in row]
+        if any(m and m[0].key == "name" for m in found):
+            header_index = i
+            break
+    if header_index is None:
+        raise WorkbookError(
+            _("在工作表「%(sheet)s」的前 %(n)s 行中找不到表头（必须有「公司名称」列）。")
+            % {"sheet": sheet_name, "n": HEADER_SEARCH_ROWS}
+        )
+    header_cells = head[header_index]
+    # calamine yields rows from row 1 but columns from the first used column.
+    first_row, first_col = sheet.start if sheet.start else (0, 0)
+    matches, unknown, seen = [], [], {}
+    headers = ["" if v is None else str(v) for v in header_cells]
+    for index, text in enumerate(headers):
+        hit = match_header(text)
+        if hit is None:
+            if text.strip():
+                unknown.append((column_letter(first_col + index), text.strip()))
+            continue
+        column, year = hit
+        if column.key in seen:
+            raise WorkbookError(
+                _("「%(header)s」列出现了两次（%(first)s 列和 %(second)s 列）。")
+                % {"header": column.header.format(year="YYYY"), "first": column_letter(first_col + seen[column.key]),
+                   "second": column_letter(first_col + index)}
+            )  # fmt: skip
+        seen[column.key] = index
+        matches.append(HeaderMatch(index=index, text=text.strip(), column=column, year=year))
+    missing = [c.header for c in COLUMNS if c.required and c.key not in seen]
+    if missing:
+        raise WorkbookError(_("缺少必需的列：%(columns)s") % {"columns": "、".join(missing)})
+    header_row = header_index + 1
+    data_rows = max(0, first_row + (sheet.height or 0) - header_row)
+    if data_rows > max_rows:
+        raise WorkbookError(
+            _("工作表有 %(rows)s 行数据，超过上限 %(limit)s 行。请拆分后分批导入。")
+            % {"rows": data_rows, "limit": max_rows}
+        )
+
+    def remaining():
+        yield from head[header_index + 1 :]
+        yield from rows
+
+    return BasicInfoSheet(
+        sheet_name=sheet_name,
+        header_row=header_row,
+        headers=headers,
+        matches=matches,
+        first_col=first_col,
+        unknown=unknown,
+        data_rows=data_rows,
+        _rows=remaining(),
+    )

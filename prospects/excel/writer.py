@@ -1,0 +1,131 @@
+"""Writes basic-info workbooks (template, export, rejected rows) in openpyxl's streaming mode.
+
+Every text cell is written as text: openpyxl would turn a string starting with "=" into a formula
+(and "#N/A"-like strings into errors), so those get an explicit string cell. Strings starting with
+"+", "-", "@" or a tab are stored as string cells as well — an .xlsx string cell is never evaluated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from prospects.excel.columns import CHOICES, COLUMNS, INSTRUCTIONS_SHEET, SHEET_NAME
+from prospects.excel.reader import column_letter
+
+AMOUNT_FORMAT = "#,##0.00"
+INTEGER_FORMAT = "0"
+LAST_ROW = 1048576
+_WIDTHS = {"text": 18, "amount": 18, "integer": 12, "choice": 12, "segment": 16}
+
+
+def basic_info_headers(planning_year: int, extra: Iterable[str] = ()) -> list[str]:
+    return [c.title(planning_year - 1) for c in COLUMNS] + list(extra)
+
+
+def safe_value(sheet, value):
+    """A value openpyxl will not turn into a formula or an error cell."""
+    if isinstance(value, str) and value and (value[0] == "=" or value in ERROR_CODES):
+        cell = WriteOnlyCell(sheet, value=None)
+        cell._value = value
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _header_cells(sheet, headers):
+    cells = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cells.append(cell)
+    return cells
+
+
+def _instructions(book, planning_year: int, segment_labels: list[str]):
+    sheet = book.create_sheet(INSTRUCTIONS_SHEET)
+    sheet.column_dimensions["A"].width = 110
+    year = planning_year - 1
+    lines = [
+        _("客户基本信息表 · 填写说明（规划年度 %(planning)s，财务数据为 %(year)s 年）")
+        % {"planning": planning_year, "year": year},
+        "",
+        _(
+            "1. 每行一家公司。「公司名称」必填；「客户编号」由系统分配，新客户请留空，更新已有客户时保留编号。"
+        ),
+        _(
+            "2. 有客户编号时按编号匹配；没有时按公司名称（忽略空格、全角/半角）在本业务单元内匹配。同一文件中两行指向同一客户会报错。"
+        ),
+        _(
+            "3. 金额单位为万元，不能为负数，最多两位小数；可以带千位分隔符（1,234.5）或全角数字。「1.234」这类有歧义的写法会被拒绝。"
+        ),
+        _("4. 规模、积极态度、所有权结构请从下拉列表选择；规模留空时按营业额自动划分。"),
+        _("5. 空白单元格不会清除已有数据；如需清除，请在客户详情页编辑。"),
+        _(
+            "6. 表头年份应为规划年度的上一年（%(year)s）；表头写了其他年份时，该列数值按表头年份保存并给出提示。"
+        )
+        % {"year": year},
+        _("7. 未知的列会被忽略并在预览中列出。请先预览，确认无误后再导入。"),
+        "",
+        _("可填写的细分市场：%(segments)s") % {"segments": "、".join(segment_labels) or "—"},
+    ]
+    for line in lines:
+        sheet.append([safe_value(sheet, line)])
+
+
+def write_basic_info(
+    target,
+    rows: Iterable[list],
+    *,
+    planning_year: int,
+    segment_labels: list[str],
+    extra_headers: Iterable[str] = (),
+) -> int:
+    """Write the basic-info sheet (headers, dropdowns, number formats), `rows` (lists in COLUMNS
+    order, plus any extra columns), and the instructions sheet. Returns the number of data rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_NAME)
+    headers = basic_info_headers(planning_year, extra_headers)
+    for index, column in enumerate(COLUMNS):
+        letter = column_letter(index)
+        sheet.column_dimensions[letter].width = 30 if column.key == "name" else _WIDTHS[column.kind]
+        if column.kind == "amount":
+            sheet.column_dimensions[letter].number_format = AMOUNT_FORMAT
+        choices = list(CHOICES.get(column.key, ())) or (segment_labels if column.kind == "segment" else [])
+        if choices:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(c.replace('"', "") for c in choices) + '"',
+                allow_blank=True,
+                showErrorMessage=column.kind != "segment",
+                errorTitle=_("无效的值"),
+                error=_("请从下拉列表中选择"),
+            )
+            validation.add(f"{letter}2:{letter}{LAST_ROW}")
+            sheet.data_validations.append(validation)
+    for index, _text in enumerate(extra_headers):
+        sheet.column_dimensions[column_letter(len(COLUMNS) + index)].width = 50
+    sheet.freeze_panes = "C2"
+    sheet.append(_header_cells(sheet, headers))
+    count = 0
+    amount_indexes = [i for i, c in enumerate(COLUMNS) if c.kind == "amount"]
+    for row in rows:
+        values = [safe_value(sheet, v) for v in row]
+        for i in amount_indexes:
+            if isinstance(values[i], int | float | Decimal):
+                cell = WriteOnlyCell(sheet, value=values[i])
+                cell.number_format = AMOUNT_FORMAT
+                values[i] = cell
+        sheet.append(values)
+        count += 1
+    _instructions(book, planning_year, segment_labels)
+    book.save(target)
+    return count

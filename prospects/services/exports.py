@@ -1,0 +1,111 @@
+"""Export of the basic-info table: the same layout the importer reads, so that importing an export
+back changes nothing. Streams in key-ordered chunks (flat memory) through the user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from prioritization.access import Action, scope_for
+from prioritization.models import BusinessUnit, Segment
+from prospects.excel.columns import CHOICE_LABELS
+from prospects.excel.writer import write_basic_info
+from prospects.models import Customer, CustomerFinancials
+
+CHUNK = 2000
+_FIELDS = (
+    "pk", "number", "name", "segment_id", "size_class", "location", "competitors", "attitude",
+    "brand_rank", "ownership", "employees", "disclosures", "it_staff", "source",
+)  # fmt: skip
+
+
+def _amount(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
+def basic_info_rows(
+    queryset: QuerySet, *, planning_year: int, segment_names: dict[int, str]
+) -> Iterator[list]:
+    """One list per customer in the basic-info column order; figures of planning_year - 1."""
+    sizes, attitudes, ownerships = (
+        CHOICE_LABELS["size_class"],
+        CHOICE_LABELS["attitude"],
+        CHOICE_LABELS["ownership"],
+    )
+    values = queryset.order_by("pk").values_list(*_FIELDS)
+    last = 0
+    while True:
+        rows = list(values.filter(pk__gt=last)[:CHUNK])
+        if not rows:
+            return
+        last = rows[-1][0]
+        figures = {
+            customer_id: (revenue, it_spend, purchases)
+            for customer_id, revenue, it_spend, purchases in CustomerFinancials.objects.filter(
+                customer_id__in=[r[0] for r in rows], year=planning_year - 1
+            ).values_list("customer_id", "revenue", "it_spend", "purchases_from_us")
+        }
+        for (pk, number, name, segment_id, size, location, competitors, attitude, brand_rank, ownership,
+             employees, disclosures, it_staff, source) in rows:  # fmt: skip
+            revenue, it_spend, purchases = figures.get(pk, (None, None, None))
+            yield [
+                number, name, segment_names.get(segment_id), sizes.get(size), _amount(revenue),
+                location or None, _amount(it_spend), _amount(purchases), competitors or None,
+                attitudes.get(attitude), brand_rank, ownerships.get(ownership), employees,
+                disclosures or None, it_staff, source or None,
+            ]  # fmt: skip
+
+
+def customers_for_export(*, actor, unit: BusinessUnit, year: int, segment: Segment | None = None) -> QuerySet:
+    """The customers on the BU's list for `year` (narrowed to a segment), within the user's scope."""
+    qs = Customer.objects.filter(unit=unit, list_entries__year=year)
+    if segment is not None:
+        qs = qs.filter(segment=segment)
+    return scope_for(actor).filter(qs, Action.VIEW)
+
+
+def customers_export(*, actor, target, unit: BusinessUnit, year: int, queryset: QuerySet | None = None,
+                     segment: Segment | None = None) -> int:  # fmt: skip
+    """Write the basic-info workbook of `queryset` (default: the year's list) to `target`."""
+    if queryset is None:
+        queryset = customers_for_export(actor=actor, unit=unit, year=year, segment=segment)
+    else:
+        queryset = scope_for(actor).filter(queryset, Action.VIEW)
+    segments = list(Segment.objects.filter(unit=unit).order_by("code"))
+    names = {s.pk: s.name for s in segments}
+    return write_basic_info(
+        target,
+        basic_info_rows(queryset, planning_year=year, segment_names=names),
+        planning_year=year,
+        segment_labels=[s.name for s in segments],
+    )
+
+
+def template_write(*, target, unit: BusinessUnit, year: int) -> int:
+    segments = list(Segment.objects.filter(unit=unit, is_active=True).order_by("code"))
+    return write_basic_info(target, [], planning_year=year, segment_labels=[s.name for s in segments])
+
+
+def rejected_rows_write(*, target, result, unit: BusinessUnit) -> int:
+    """The rows an import rejected, as the user wrote them, with an error column to fix and re-upload."""
+    from django.utils.translation import gettext as _
+
+    from prospects.excel.columns import COLUMNS
+
+    positions = [result.column_index.get(column.key) for column in COLUMNS]
+
+    def rows():
+        for _row, raw, error in result.rejected:
+            values = [raw[i] if i is not None and i < len(raw) else None for i in positions]
+            yield [None if v == "" else v for v in values] + [
+                f"{_('第 %(row)s 行') % {'row': _row}}：{error}"
+            ]
+
+    segments = list(Segment.objects.filter(unit=unit).order_by("code"))
+    return write_basic_info(
+        target, rows(), planning_year=result.planning_year, segment_labels=[s.name for s in segments],
+        extra_headers=[_("错误原因")],
+    )  # fmt: skip
