@@ -1,0 +1,134 @@
+"""The SLA engine: one pass over the inquiries that owe a reminder or an escalation now.
+
+Celery beat runs it every minute (`inquiries.sla_sweep`); `manage.py sla_sweep --now` runs it as of
+any instant. It reads only rows whose indexed `next_sla_at` has passed, so its cost follows what is
+due, not what is open. Rows are locked with SKIP LOCKED where the database has it (PostgreSQL), so
+racing sweeps share the work; every notification also carries a unique key
+(`inquiry:<id>:<clock>-<event>`), so each is sent exactly once however often the sweep runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inquiries import sla
+from inquiries.models import Inquiry, SlaBreach
+from inquiries.services.inquiries import bg_vps, bu_vps, decision_makers, inquiry_url, refresh_next_sla
+from prioritization.access import Action, scope_for
+from prioritization.services.notifications import notify
+
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    reminders: int = 0
+    escalations: int = 0
+
+
+class _Recipients:
+    """Who hears about an event; decision makers are looked up once per segment per sweep."""
+
+    def __init__(self):
+        self._deciders: dict = {}
+        self._bu_vps: dict = {}
+        self._bg_vps: dict = {}
+
+    def deciders(self, inquiry):
+        key = (inquiry.unit_id, inquiry.segment_id)
+        if key not in self._deciders:
+            self._deciders[key] = decision_makers(inquiry)
+        return self._deciders[key]
+
+    def above_deciders(self, inquiry):
+        """The next level above whoever decides: the BU VP, or the BG VP when the BU VP decides."""
+        if inquiry.unit_id not in self._bu_vps:
+            self._bu_vps[inquiry.unit_id] = bu_vps(inquiry.unit_id)
+        vps = self._bu_vps[inquiry.unit_id]
+        deciders = {u.pk for u in self.deciders(inquiry)}
+        if vps and not deciders.issuperset(u.pk for u in vps):
+            return vps
+        group_id = inquiry.unit.group_id
+        if group_id not in self._bg_vps:
+            self._bg_vps[group_id] = bg_vps(group_id)
+        return self._bg_vps[group_id]
+
+    @staticmethod
+    def in_scope(user, inquiry):
+        """A person named on the row (logger, account manager) hears only while they may see it."""
+        if user is None or not user.is_active:
+            return []
+        return [user] if scope_for(user).can(Action.VIEW, inquiry) else []
+
+    def for_event(self, inquiry, clock: str, event: str):
+        if event == sla.Event.REMINDER:
+            if clock == sla.ClockName.LOG:
+                return self.in_scope(inquiry.logged_by, inquiry) or self.deciders(inquiry)
+            if clock == sla.ClockName.REPLY:
+                return self.deciders(inquiry)
+            return self.in_scope(inquiry.account_manager, inquiry) or self.deciders(inquiry)
+        # Escalation to the next level: logging and follow-up → the decision makers of the
+        # segment; an unanswered inquiry → above the decision makers.
+        if clock == sla.ClockName.REPLY:
+            return self.above_deciders(inquiry)
+        return self.deciders(inquiry)
+
+
+def _process(inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult) -> None:
+    changed = ["next_sla_at"]
+    for clock in inquiry.clocks():
+        for event in sla.events_due(clock, now):
+            notify(
+                recipients=recipients.for_event(inquiry, clock.name, event),
+                key=f"inquiry:{inquiry.pk}:{clock.name}-{event}",
+                template=f"emails/inquiries/{clock.name}_{event}.txt",
+                context={"inquiry": inquiry, "due_at": clock.due_at, "now": now},
+                url=inquiry_url(inquiry),
+            )
+            reminded, escalated = f"{clock.name}_reminded_at", f"{clock.name}_escalated_at"
+            if event == sla.Event.REMINDER:
+                setattr(inquiry, reminded, now)
+                changed.append(reminded)
+                result.reminders += 1
+            else:
+                setattr(inquiry, escalated, now)
+                changed.append(escalated)
+                if getattr(inquiry, reminded) is None:  # skipped: the escalation says more
+                    setattr(inquiry, reminded, now)
+                    changed.append(reminded)
+                SlaBreach.objects.get_or_create(
+                    inquiry=inquiry, clock=clock.name, defaults={"due_at": clock.due_at, "detected_at": now}
+                )
+                result.escalations += 1
+    refresh_next_sla(inquiry)
+    inquiry.save(update_fields=changed)
+
+
+def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
+    """One pass of the engine as of `now`. Each batch is its own transaction."""
+    now = now or timezone.now()
+    result = SweepResult()
+    recipients = _Recipients()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            qs = (
+                Inquiry.objects.filter(next_sla_at__lte=now)
+                .select_related("unit", "segment", "logged_by", "account_manager")
+                .order_by("next_sla_at", "pk")
+            )
+            if skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            rows = list(qs[:batch])
+            fresh = [row for row in rows if row.pk not in seen]
+            for inquiry in fresh:
+                seen.add(inquiry.pk)
+                _process(inquiry, now, recipients, result)
+        # A processed row's next check lies after `now`, so it drops out; a batch of rows already
+        # seen means nothing more can be done in this pass.
+        if len(rows) < batch or not fresh:
+            return result
