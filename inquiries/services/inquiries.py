@@ -343,8 +343,8 @@ def inquiry_material_sent(
 ) -> Inquiry:
     """Our introduction material went out: the 7-day follow-up clock starts."""
     now = now or timezone.now()
-    _require_assignee(actor, inquiry)
     current = _locked(inquiry)
+    _require_assignee(actor, current)
     _require_open(current)
     sent_at = sent_at or now
     if sent_at > now + FUTURE_TOLERANCE:
@@ -362,8 +362,8 @@ def inquiry_material_sent(
 def inquiry_follow_up(*, actor, inquiry: Inquiry, feedback: str, now: datetime | None = None) -> Inquiry:
     """The follow-up call with the customer's feedback; stops the follow-up clock."""
     now = now or timezone.now()
-    _require_assignee(actor, inquiry)
     current = _locked(inquiry)
+    _require_assignee(actor, current)
     _require_open(current)
     if current.material_sent_at is None:
         raise ValidationError(_("请先记录资料已发送。"))
@@ -384,11 +384,11 @@ def inquiry_close(*, actor, inquiry: Inquiry, now: datetime | None = None) -> In
     """Close: the decision maker, or the assigned account manager once the follow-up is recorded."""
     now = now or timezone.now()
     scope = scope_for(actor)
-    may_decide = scope.can(Action.DECIDE_INQUIRY, inquiry)
-    is_assignee = inquiry.account_manager_id == actor.pk and scope.can(Action.FOLLOW_UP, inquiry)
+    current = _locked(inquiry)
+    may_decide = scope.can(Action.DECIDE_INQUIRY, current)
+    is_assignee = current.account_manager_id == actor.pk and scope.can(Action.FOLLOW_UP, current)
     if not (may_decide or is_assignee):
         raise PermissionDenied
-    current = _locked(inquiry)
     _require_open(current)
     if current.replied_at is None:
         raise ValidationError(_("答复客户之前不能关闭查询。"))
