@@ -7,5 +7,12 @@ class PrioritizationConfig(AppConfig):
     verbose_name = _("组织与权限")
 
     def ready(self):
-        # openpyxl parses workbooks with defusedxml only when it is importable at openpyxl import time.
-        import defusedxml  # noqa: F401
+        # Workbooks are parsed by openpyxl, which protects against XML bombs only when defusedxml is
+        # importable. Refuse to start (web, worker, beat, commands) without that protection.
+        import openpyxl.xml
+        from django.core.exceptions import ImproperlyConfigured
+
+        if not openpyxl.xml.DEFUSEDXML:
+            raise ImproperlyConfigured(
+                "defusedxml must be installed: openpyxl would parse untrusted XML unsafely"
+            )

@@ -21,3 +21,11 @@ def send_email(outbound_id: int):
 @shared_task(name="prioritization.flush_outbox", ignore_result=True, acks_late=True)
 def flush_outbox():
     notifications.outbox_flush()
+
+
+@shared_task(name="prioritization.runtime_facts")
+def runtime_facts():
+    """What a worker process runs with (checked by the smoke test): XML parsing protection."""
+    import openpyxl.xml
+
+    return {"defusedxml": bool(openpyxl.xml.DEFUSEDXML)}

@@ -2,6 +2,7 @@
 Ctrl-C stops every process it started. Runs scripts/run.py (what `make run` calls) in a temporary
 folder with its own SQLite file, never the developer's or a production database."""
 
+import json
 import os
 import signal
 import socket
@@ -72,8 +73,9 @@ def running(tmp_path):
 def test_make_run_comes_up_and_stops_cleanly(running):
     process, url = running["process"], running["url"]
     try:
-        status, _body = wait_for(lambda: get(f"{url}/healthz/"), 120, "the web server answering")
+        status, body = wait_for(lambda: get(f"{url}/healthz/"), 120, "the web server answering")
         assert status == 200
+        assert json.loads(body) == {"status": "ok", "defusedxml": True}
         status, body = get(f"{url}/accounts/login/")
         assert status == 200 and "csrfmiddlewaretoken" in body.decode()
         status, _css = get(f"{url}/static/vendor/bootstrap/bootstrap.min.css")
@@ -88,6 +90,14 @@ def test_make_run_comes_up_and_stops_cleanly(running):
             return "pong" in out.stdout
 
         wait_for(worker_pong, 90, "the Celery worker answering a ping")
+        facts = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); from prioritization.tasks import runtime_facts; "
+             "print(runtime_facts.apply_async().get(timeout=20))"],
+            cwd=ROOT, env=running["env"] | {"REDIS_URL": running["redis_url"], "CELERY_TASK_ALWAYS_EAGER": "0",
+                                            "DJANGO_SETTINGS_MODULE": "prioritization.settings"},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert "'defusedxml': True" in facts.stdout, facts.stderr[-2000:]
         client = redis.Redis.from_url(running["redis_url"])
         wait_for(lambda: client.keys("*workbench:heartbeat*"), 60, "beat scheduling the heartbeat")
         assert "demo: users=9" in running["log"].read_text()
@@ -100,5 +110,7 @@ def test_make_run_comes_up_and_stops_cleanly(running):
     with pytest.raises(OSError):
         get(f"{url}/healthz/")
     # Nothing it started is left behind in its process group.
-    leftover = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+    leftover = subprocess.run(
+        ["pgrep", "-g", str(process.pid)], capture_output=True, text=True
+    ).stdout.split()
     assert leftover == []
