@@ -189,7 +189,7 @@ def test_floats_are_refused_in_exact_arithmetic():
 
 # --- properties ---------------------------------------------------------------------------------
 
-score_maps = st.fixed_dictionaries({k: scores_st for k in KEYS})
+score_maps = st.fixed_dictionaries(dict.fromkeys(KEYS, scores_st))
 
 
 @given(score_maps)

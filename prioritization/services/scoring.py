@@ -1,0 +1,336 @@
+"""Writes of stage 2.3.3 scoring: scorecards and the recomputation of scores, ranks and proposals.
+
+The rule itself lives in `prioritization.scoring` (pure). `scores_recompute` reads every score of a
+BU-year in ONE aggregate query (sums of tenths × weight per customer and dimension), so it stays close
+to the cost of reading the score rows; customers whose evaluators scored unevenly (not every
+evaluator every criterion) are averaged per criterion through the pure rule instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from criteria.models import CriteriaVersion
+from criteria.rules import rule_values, suggest_score
+from criteria.selectors import active_version_for
+from criteria.services.versions import version_freeze
+from prioritization import scoring
+from prioritization.access import Action, scope_for
+from prioritization.models import Scorecard, Target
+from prospects.models import Customer, CustomerFinancials, ListEntry
+
+
+class NoCriteriaVersion(ValidationError):
+    """The BU has no criteria version in force for the year: nothing can be scored."""
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """One evaluator's entry for one criterion: `score` None means "not scored" (clears it)."""
+
+    criterion_id: int
+    score: Decimal | None
+    comment: str = ""
+    override_reason: str = ""
+
+
+def version_in_force(*, unit, year: int) -> CriteriaVersion:
+    version = active_version_for(unit=unit, year=year)
+    if version is None:
+        raise NoCriteriaVersion(
+            _("%(unit)s 没有 %(year)s 年度生效的选择标准版本。") % {"unit": unit, "year": year}
+        )
+    return version
+
+
+def criterion_specs(version) -> list[scoring.CriterionSpec]:
+    """The version's criteria for the pure rule, attractiveness first, each in its order."""
+    criteria = sorted(version.criteria.all(), key=lambda c: (c.dimension != "attractiveness", c.order, c.pk))
+    return [scoring.CriterionSpec(c.pk, c.dimension, c.weight, c.name) for c in criteria]
+
+
+def thresholds_of(version) -> scoring.Thresholds:
+    return scoring.Thresholds(version.attractiveness_threshold, version.feasibility_threshold)
+
+
+def capacities_of(version) -> dict:
+    return {
+        scoring.TIER1: version.capacity_tier1,
+        scoring.TIER2: version.capacity_tier2,
+        scoring.TIER3: version.capacity_tier3,
+    }
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+def suggestions_for(*, customers, version) -> dict[tuple[int, int], Decimal | None]:
+    """(customer id, criterion id) → the rule-derived suggestion (None without rule or data), from the
+    basic-info table of the year before the planning year (and the one before, for growth)."""
+    customers = list(customers)
+    ids = [c.pk for c in customers]
+    financials = defaultdict(dict)
+    for row in CustomerFinancials.objects.filter(
+        customer_id__in=ids, year__in=[version.year - 1, version.year - 2]
+    ):
+        financials[row.customer_id]["current" if row.year == version.year - 1 else "previous"] = row
+    criteria = [c for c in version.criteria.all() if c.rule]
+    result = {}
+    for customer in customers:
+        values = rule_values(customer, financials.get(customer.pk, {}))
+        for criterion in criteria:
+            result[(customer.pk, criterion.pk)] = suggest_score(criterion.rule, values)
+    return result
+
+
+# --- recording scores ----------------------------------------------------------------------------
+
+
+def _check_customer(scope, customer, version):
+    if not scope.can(Action.SCORE, customer):
+        raise PermissionDenied
+    if customer.unit_id != version.unit_id:
+        raise ValidationError(_("客户不属于该选择标准版本的业务单元。"))
+    if not ListEntry.objects.filter(customer=customer, year=version.year).exists():
+        raise ValidationError(
+            _("%(customer)s 不在 %(year)s 年度的客户名单上。") % {"customer": customer, "year": version.year}
+        )
+
+
+@transaction.atomic
+def scorecard_record(
+    *,
+    actor,
+    customer: Customer,
+    version: CriteriaVersion,
+    entries: list[ScoreInput],
+    evaluator=None,
+    scored_on=None,
+    suggestions: dict | None = None,
+    recompute: bool = True,
+) -> int:
+    """Record `evaluator`'s (default: the actor's) scores of one customer on the version's criteria.
+    A score that departs from the rule's suggestion needs a reason. Returns the number of scores
+    written. Freezes the version (criteria cannot change once scoring started)."""
+    evaluator = evaluator or actor
+    scope = scope_for(actor)
+    _check_customer(scope, customer, version)
+    if evaluator != actor and not scope_for(evaluator).can(Action.SCORE, customer):
+        raise ValidationError(_("%(user)s 无权为该客户评分。") % {"user": evaluator})
+    if version.status not in ("active", "frozen"):
+        raise ValidationError(_("只能按生效的选择标准版本评分。"))
+    criteria = {c.pk: c for c in version.criteria.all()}
+    if suggestions is None:
+        suggestions = suggestions_for(customers=[customer], version=version)
+    scored_on = scored_on or timezone.localdate()
+    existing = {s.criterion_id: s for s in Scorecard.objects.filter(evaluator=evaluator, customer=customer)}
+    errors = {}
+    written = 0
+    for entry in entries:
+        criterion = criteria.get(entry.criterion_id)
+        if criterion is None:
+            raise ValidationError(_("评估标准不属于该版本。"))
+        if entry.score is None:
+            if entry.criterion_id in existing:
+                existing[entry.criterion_id].delete()
+            continue
+        try:
+            value = scoring.parse_score(entry.score)
+        except scoring.ScoreError:
+            errors[str(criterion.pk)] = _("%(name)s：得分必须是 1 到 10 之间、最多一位小数的数字。") % {
+                "name": criterion.name
+            }
+            continue
+        suggested = suggestions.get((customer.pk, criterion.pk))
+        reason = (entry.override_reason or "").strip()
+        if suggested is not None and value != suggested and not reason:
+            errors[str(criterion.pk)] = _(
+                "%(name)s：得分 %(score)s 与规则建议 %(suggested)s 不同，请填写理由。"
+            ) % {"name": criterion.name, "score": value, "suggested": suggested}
+            continue
+        card = existing.get(criterion.pk) or Scorecard(
+            evaluator=evaluator, customer=customer, criterion=criterion
+        )
+        card.year = version.year
+        card.score_tenths = int(value * 10)
+        card.suggested_tenths = None if suggested is None else int(suggested * 10)
+        card.override_reason = reason if suggested is not None and value != suggested else ""
+        card.comment = (entry.comment or "").strip()[:500]
+        card.scored_on = scored_on
+        card._history_user = actor
+        card.save()
+        written += 1
+    if errors:
+        raise ValidationError(errors)
+    if written:
+        version_freeze(version=version)
+    if recompute:
+        scores_recompute(unit=customer.unit, year=version.year, version=version)
+    return written
+
+
+# --- recomputation -------------------------------------------------------------------------------
+
+
+def _aggregate_sql(version, specs):
+    """One GROUP BY over the version's score rows: per customer, Σ(tenths × weight) and the row count
+    per dimension, and the number of evaluators."""
+    attractive = [s for s in specs if s.dimension == scoring.ATTRACTIVENESS]
+    feasible = [s for s in specs if s.dimension == scoring.FEASIBILITY]
+
+    def weight_case(items):
+        whens = " ".join(f"WHEN {int(s.key)} THEN {int(s.weight)}" for s in items)
+        return f"CASE sc.criterion_id {whens} ELSE 0 END" if items else "0"
+
+    def count_case(items):
+        ids = ",".join(str(int(s.key)) for s in items) or "NULL"
+        return f"CASE WHEN sc.criterion_id IN ({ids}) THEN 1 ELSE 0 END"
+
+    all_ids = ",".join(str(int(s.key)) for s in specs) or "NULL"
+    table = Scorecard._meta.db_table
+    return (
+        f"SELECT sc.customer_id, SUM(sc.score_tenths * {weight_case(attractive)}),"  # noqa: S608
+        f" SUM(sc.score_tenths * {weight_case(feasible)}),"
+        f" SUM({count_case(attractive)}), SUM({count_case(feasible)}), COUNT(DISTINCT sc.evaluator_id)"
+        f" FROM {table} sc WHERE sc.criterion_id IN ({all_ids}) GROUP BY sc.customer_id"
+    )
+
+
+def _uneven_evaluations(customer_ids, specs, thresholds):
+    """The pure rule over individual rows, for customers whose evaluators did not all score every
+    criterion they scored (mean per criterion first)."""
+    rows = Scorecard.objects.filter(
+        customer_id__in=customer_ids, criterion_id__in=[s.key for s in specs]
+    ).values_list("customer_id", "criterion_id", "score_tenths")
+    per_customer = defaultdict(lambda: defaultdict(list))
+    for customer_id, criterion_id, value in rows:
+        per_customer[customer_id][criterion_id].append(Fraction(value, 10))
+    return {
+        cid: scoring.evaluate(dict(per_customer[cid]), specs, thresholds)
+        for cid in customer_ids
+    }
+
+
+def evaluations_for(*, version, customer_ids=None) -> dict[int, scoring.Evaluation]:
+    """customer id → Evaluation for every customer with at least one score on the version."""
+    specs = criterion_specs(version)
+    thresholds = thresholds_of(version)
+    n_attr = sum(1 for s in specs if s.dimension == scoring.ATTRACTIVENESS)
+    n_feas = len(specs) - n_attr
+    w_attr = sum(s.weight for s in specs if s.dimension == scoring.ATTRACTIVENESS)
+    w_feas = sum(s.weight for s in specs if s.dimension == scoring.FEASIBILITY)
+    wanted = None if customer_ids is None else set(customer_ids)
+    result = {}
+    uneven = []
+    with connection.cursor() as cursor:
+        cursor.execute(_aggregate_sql(version, specs))
+        for customer_id, a_sum, f_sum, a_rows, f_rows, evaluators in cursor.fetchall():
+            if wanted is not None and customer_id not in wanted:
+                continue
+            if a_rows == n_attr * evaluators and f_rows == n_feas * evaluators and w_attr and w_feas:
+                # Every evaluator scored every criterion: the mean of means is the plain sum.
+                a, f, tier = scoring.tier_from_sums(
+                    int(a_sum), 10 * w_attr * evaluators, int(f_sum), 10 * w_feas * evaluators, thresholds
+                )
+                result[customer_id] = scoring.Evaluation(a, f, tier)
+            else:
+                uneven.append(customer_id)
+    if uneven:
+        result.update(_uneven_evaluations(uneven, specs, thresholds))
+    return result
+
+
+@transaction.atomic
+def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -> dict[str, int]:
+    """Recompute the dimension scores, rank (综合排名, within each segment) and proposed tier of every
+    customer on the BU's list for `year`; decided and manual tiers stay. Only changed rows are written.
+    Returns the counts of the `score` command's summary (narrowed to `segment` when given)."""
+    version = version or version_in_force(unit=unit, year=year)
+    now = now or timezone.now()
+    evaluations = evaluations_for(version=version)
+    listed = ListEntry.objects.filter(year=year, customer__unit=unit).values_list(
+        "customer_id", "customer__name", "customer__segment_id"
+    )
+    by_segment = defaultdict(list)
+    for customer_id, name, segment_id in listed:
+        evaluation = evaluations.get(customer_id) or scoring.Evaluation(None, None, None, ("*",))
+        by_segment[segment_id].append(scoring.Ranked(customer_id, name, evaluation))
+    existing = {
+        row[0]: row
+        for row in Target.objects.filter(year=year, customer__unit=unit).values_list(
+            "customer_id", "pk", "attractiveness", "feasibility", "rank", "incomplete", "proposed_tier"
+        )
+    }
+    counts = dict.fromkeys(["scored", "tier1", "tier2", "tier3", "no", "incomplete"], 0)
+    creates, updates = [], []
+    for segment_id, items in by_segment.items():
+        for item in scoring.rank(items):
+            ev = item.evaluation
+            values = (
+                scoring.shown(ev.attractiveness),
+                scoring.shown(ev.feasibility),
+                item.rank,
+                ev.incomplete,
+                ev.tier or "",
+            )
+            if segment is None or segment_id == segment.pk:
+                counts["scored"] += 1
+                counts[ev.tier or "incomplete"] += 1
+            old = existing.get(item.key)
+            if old is None:
+                creates.append(
+                    Target(
+                        customer_id=item.key,
+                        year=year,
+                        attractiveness=values[0],
+                        feasibility=values[1],
+                        rank=values[2],
+                        incomplete=values[3],
+                        proposed_tier=values[4],
+                        scored_at=now,
+                    )
+                )
+            elif tuple(old[2:]) != values:
+                updates.append((*values, now, old[1]))
+    if creates:
+        Target.objects.bulk_create(creates, batch_size=2000)
+    if updates:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        table = Target._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET attractiveness=%s, feasibility=%s, rank=%s, incomplete=%s,"  # noqa: S608
+                " proposed_tier=%s, scored_at=%s WHERE id=%s",
+                [
+                    (
+                        None if a is None else str(a),
+                        None if f is None else str(f),
+                        r,
+                        inc,
+                        tier,
+                        stamp,
+                        pk,
+                    )
+                    for a, f, r, inc, tier, _ts, pk in updates
+                ],
+            )
+    return counts
+
+
+def scores_recompute_as(*, actor, unit, year: int, segment=None) -> dict[str, int]:
+    """`scores_recompute` for a user who may score (or decide tiers) in the BU/segment."""
+    scope = scope_for(actor)
+    if not (
+        scope.can_in(Action.SCORE, unit=unit, segment=segment)
+        or scope.can_in(Action.DECIDE_TIER, unit=unit, segment=segment)
+    ):
+        raise PermissionDenied
+    return scores_recompute(unit=unit, year=year, segment=segment)

@@ -1,0 +1,334 @@
+"""The workbooks of stage 2.3.3 (INTERFACES.md "Workbooks"): the score sheet `评分表` (export, and
+import with dry run) and the tier/owner list `目标客户分级名单`. Reading, validating and writing are
+separate steps; the import applies all rows or, with `partial`, the valid ones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from prioritization import scoring
+from prioritization.access import Action, scope_for
+from prioritization.selectors.targets import listed_customers, target_rows
+from prioritization.services.scoring import (
+    ScoreInput,
+    criterion_specs,
+    scorecard_record,
+    scores_recompute,
+    suggestions_for,
+    version_in_force,
+)
+from prioritization.tiers import Tier
+from prospects.models import Customer, normalize_name
+
+SCORE_SHEET = "评分表"
+TIER_SHEET = "目标客户分级名单"
+TIER_HEADERS = [
+    "客户编号", "公司名称", "细分市场", "吸引力得分", "可行性得分", "综合排名", "建议级别", "级别",
+    "总负责人", "日常关系负责人", "客户发展状态",
+]  # fmt: skip
+MAX_ROWS = 20000
+MAX_BYTES = 20 * 1024 * 1024
+FORMULA_START = ("=", "+", "-", "@", "\t")
+
+
+class UnusableFile(ValidationError):
+    """Missing file, not an xlsx, required headers missing, over the limits (exit code 2)."""
+
+
+def header_key(value) -> str:
+    """Headers match with surrounding spaces, line breaks and full- or half-width brackets."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return re.sub(r"\s+", "", text)
+
+
+def text_cell(cell, value):
+    """Write text as text: a value that begins with = + - @ or a tab never becomes a formula."""
+    cell.value = value
+    if isinstance(value, str) and value:
+        cell.data_type = "s"
+    return cell
+
+
+def _person(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+# --- score sheet ---------------------------------------------------------------------------------
+
+
+def scoresheet_write(out, *, actor, unit, segment, year: int) -> int:
+    """One row per customer of the segment's list the actor may score; one column per criterion
+    (attractiveness first, each in order), cells restricted to 1–10 with one decimal."""
+    if not scope_for(actor).can_in(Action.SCORE, unit=unit, segment=segment):
+        raise PermissionDenied
+    version = version_in_force(unit=unit, year=year)
+    specs = criterion_specs(version)
+    customers = listed_customers(
+        user=actor, unit=unit, year=year, segment=segment, action=Action.SCORE
+    ).order_by("number")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SCORE_SHEET
+    headers = ["客户编号", "公司名称", *[s.name for s in specs], "评估人", "评估日期"]
+    for col, header in enumerate(headers, start=1):
+        text_cell(ws.cell(row=1, column=col), header).font = Font(bold=True)
+    count = 0
+    for count, customer in enumerate(customers, start=1):
+        text_cell(ws.cell(row=count + 1, column=1), customer.number)
+        text_cell(ws.cell(row=count + 1, column=2), customer.name)
+    last_row = max(count + 1, 2)
+    if specs:
+        validation = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="1",
+            formula2="10",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=_("得分无效"),
+            error=_("请输入 1 到 10 之间、最多一位小数的数字。"),
+        )
+        first_col = ws.cell(row=2, column=3).column_letter
+        last_col = ws.cell(row=2, column=2 + len(specs)).column_letter
+        validation.add(f"{first_col}2:{last_col}{max(last_row, 1000)}")
+        ws.add_data_validation(validation)
+    ws.freeze_panes = "C2"
+    ws.column_dimensions["B"].width = 28
+    wb.save(out)
+    return count
+
+
+@dataclass
+class ScoreRow:
+    row: int
+    customer: Customer | None
+    scores: dict = field(default_factory=dict)  # criterion id → Decimal
+    scored_on: date | None = None
+    errors: list = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    scored: int = 0
+    rows: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def errors(self) -> list:
+        return [(r.row, e) for r in self.rows for e in r.errors]
+
+
+def _open(file):
+    if hasattr(file, "size") and file.size > MAX_BYTES:
+        raise UnusableFile(_("文件超过 20 MB。"))
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True)
+    except FileNotFoundError as exc:
+        raise UnusableFile(_("文件不存在。")) from exc
+    except Exception as exc:  # openpyxl raises several kinds for a non-xlsx file
+        raise UnusableFile(_("文件不是有效的 xlsx 工作簿。")) from exc
+    return wb
+
+
+def _find_header(rows, wanted):
+    for index, row in enumerate(rows[:10]):
+        keys = [header_key(v) for v in row]
+        if all(w in keys for w in wanted):
+            return index, keys
+    return None, None
+
+
+def _parse_date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        return "invalid"
+
+
+def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
+    """Validate a filled score sheet: customers of the BU the actor may score, scores 1–10 with at
+    most one decimal, empty = not scored."""
+    wb = _open(file)
+    ws = wb[SCORE_SHEET] if SCORE_SHEET in wb.sheetnames else wb.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True, max_row=MAX_ROWS + 11))
+    wb.close()
+    specs = criterion_specs(version)
+    wanted = ["客户编号", "公司名称", *[header_key(s.name) for s in specs]]
+    start, keys = _find_header(rows, wanted)
+    if start is None:
+        found = {header_key(v) for row in rows[:10] for v in row}
+        missing = [w for w in wanted if w not in found]
+        raise UnusableFile(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
+    data = rows[start + 1 :]
+    if len(data) > MAX_ROWS:
+        raise UnusableFile(_("超过 %(n)s 行的上限。") % {"n": MAX_ROWS})
+    col = {k: i for i, k in reversed(list(enumerate(keys)))}
+    scorable = listed_customers(user=actor, unit=unit, year=version.year, action=Action.SCORE)
+    by_number = {c.number: c for c in scorable}
+    by_name = {c.name_key: c for c in by_number.values()}
+    seen = {}
+    result = []
+    for offset, raw in enumerate(data):
+        row_no = start + 2 + offset
+        raw = list(raw) + [None] * (len(keys) - len(raw))
+        number = str(raw[col["客户编号"]] or "").strip()
+        name = str(raw[col["公司名称"]] or "").strip()
+        if not number and not name and all(raw[col[header_key(s.name)]] in (None, "") for s in specs):
+            continue
+        item = ScoreRow(row_no, by_number.get(number) if number else by_name.get(normalize_name(name)))
+        if item.customer is None:
+            item.errors.append(_("找不到该客户，或不在您可评分的 %(year)s 年度名单上：%(who)s") % {
+                "year": version.year, "who": number or name})  # fmt: skip
+        elif item.customer.pk in seen:
+            item.errors.append(_("与第 %(row)s 行是同一客户。") % {"row": seen[item.customer.pk]})
+        else:
+            seen[item.customer.pk] = row_no
+        for spec in specs:
+            value = raw[col[header_key(spec.name)]]
+            if value in (None, "") or (isinstance(value, str) and not value.strip()):
+                continue
+            try:
+                item.scores[spec.key] = scoring.parse_score(value)
+            except scoring.ScoreError:
+                item.errors.append(
+                    _("%(name)s：“%(value)s”不是 1 到 10 之间、最多一位小数的数字。")
+                    % {"name": spec.name, "value": value}
+                )
+        if "评估日期" in col:
+            parsed = _parse_date(raw[col["评估日期"]])
+            if parsed == "invalid":
+                item.errors.append(_("评估日期无效（请用 YYYY-MM-DD）。"))
+            else:
+                item.scored_on = parsed
+        result.append(item)
+    return result
+
+
+def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, partial=False) -> ImportResult:
+    """Record `evaluator`'s scorecards from a filled score sheet. Invalid rows: nothing is written
+    unless `partial`. A score that departs from the rule's suggestion is recorded with the reason
+    "offline score sheet" (the signed sheet is the evaluator's record)."""
+    scope = scope_for(actor)
+    if (
+        not scope.can_in(Action.SCORE, unit=unit)
+        and not scope.segments(Action.SCORE).filter(unit=unit).exists()
+    ):
+        raise PermissionDenied
+    version = version_in_force(unit=unit, year=year)
+    rows = scoresheet_read(file, actor=actor, unit=unit, version=version)
+    result = ImportResult(rows=rows)
+    valid = [r for r in rows if not r.errors and r.scores]
+    if (result.errors and not partial) or dry_run:
+        result.scored = len(valid)
+        return result
+    suggestions = suggestions_for(customers=[r.customer for r in valid], version=version)
+    reason = _("离线评分表导入（%(who)s）") % {"who": _person(evaluator)}
+    with transaction.atomic():
+        for item in valid:
+            entries = [
+                ScoreInput(
+                    criterion_id=key,
+                    score=value,
+                    override_reason=reason
+                    if suggestions.get((item.customer.pk, key)) not in (None, value)
+                    else "",
+                )
+                for key, value in item.scores.items()
+            ]
+            scorecard_record(
+                actor=actor,
+                customer=item.customer,
+                version=version,
+                entries=entries,
+                evaluator=evaluator,
+                scored_on=item.scored_on,
+                suggestions=suggestions,
+                recompute=False,
+            )
+            result.scored += 1
+        if result.scored:
+            scores_recompute(unit=unit, year=year, version=version)
+    result.written = True
+    return result
+
+
+# --- tier list -----------------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None):
+    return None if value is None else float(value)
+
+
+def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
+    """The tiered target list and owner list of the BU-year (scoped to the actor)."""
+    if not scope_for(actor).can_in(Action.VIEW, unit=unit, segment=segment) and not (
+        scope_for(actor).segments(Action.VIEW).filter(unit=unit).exists()
+    ):
+        raise PermissionDenied
+    rows = target_rows(user=actor, unit=unit, year=year, segment=segment)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(TIER_SHEET)
+    from openpyxl.cell import WriteOnlyCell
+
+    def text(value):
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str) and value:
+            cell.data_type = "s"
+        return cell
+
+    ws.append([text(h) for h in TIER_HEADERS])
+    labels = dict(Tier.choices)
+    for customer, target in rows:
+        status = customer.get_development_status_display() if customer.development_status else ""
+        if customer.development_status == "seminars":
+            status = f"{status}（{customer.seminars_held}）"
+        ws.append(
+            [
+                text(customer.number),
+                text(customer.name),
+                text(customer.segment.name if customer.segment else ""),
+                _number(target.attractiveness) if target else None,
+                _number(target.feasibility) if target else None,
+                target.rank if target else None,
+                text(str(labels.get(target.proposed_tier, "")) if target else ""),
+                text(str(labels.get(target.tier, "")) if target else ""),
+                text(_person(customer.overall_owner)),
+                text(_person(customer.daily_owner)),
+                text(str(status)),
+            ]
+        )
+    wb.save(out)
+    return len(rows)
+
+
+__all__ = [
+    "FORMULA_START",
+    "SCORE_SHEET",
+    "TIER_HEADERS",
+    "TIER_SHEET",
+    "ImportResult",
+    "UnusableFile",
+    "scores_import",
+    "scoresheet_read",
+    "scoresheet_write",
+    "tiers_write",
+]
