@@ -12,7 +12,12 @@ from prospects.models import (
     SizeClass,
     normalize_name,
 )
-from prospects.services.customers import customer_create, customer_update, prospect_list_add
+from prospects.services.customers import (
+    customer_completeness_refresh,
+    customer_create,
+    customer_update,
+    prospect_list_add,
+)
 
 # name, location, ownership, revenue (万元, previous year), IT spend, purchases from us, attitude
 EXAMPLES = [
@@ -64,6 +69,7 @@ def _ensure(org, segment, name, *, location, ownership, revenue, it_spend, purch
             "purchases_from_us": Decimal(purchases),
         },
     )
+    customer_completeness_refresh(customer)
     return customer
 
 

@@ -232,3 +232,25 @@ def prospect_list_add(*, actor, customer: Customer, year: int, origin: str = "ma
         customer=customer, year=year, defaults={"origin": origin, "added_by": actor}
     )
     return entry
+
+
+@transaction.atomic
+def prospect_add(
+    *,
+    actor,
+    unit: BusinessUnit,
+    segment: Segment,
+    year: int,
+    name: str,
+    figures: dict | None = None,
+    **fields,
+) -> Customer:
+    """The researcher's add-customer form (2.3.2): a new customer on the segment's list for the
+    planning `year`, with the figures of `year - 1` (万元)."""
+    customer = customer_create(actor=actor, unit=unit, segment=segment, name=name, **fields)
+    figures = {k: v for k, v in (figures or {}).items() if v is not None}
+    if figures:
+        CustomerFinancials.objects.create(customer=customer, year=year - 1, **figures)
+        customer_completeness_refresh(customer)
+    prospect_list_add(actor=actor, customer=customer, year=year, origin="manual")
+    return customer

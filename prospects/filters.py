@@ -1,0 +1,112 @@
+"""The customer list's filters (django-filter). Every filter narrows a queryset that is already
+limited to the user's scope by the selector."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from prioritization.access import scope_for
+from prioritization.tiers import Tier
+from prospects.completeness import STALE_AFTER
+from prospects.models import Contact, Customer, ListEntry, Ownership, SizeClass
+
+
+def customers_in_tier(queryset, *, tier: str, year: int | None):
+    """HOOK for the tiering stage (2.3.3): narrow `queryset` to customers whose decided tier for the
+    planning `year` is `tier`. It calls `prioritization.selectors.targets.customers_with_tier(queryset,
+    tier=, year=)` once that stage provides it; until then the tier filter leaves the list as it is."""
+    try:
+        from prioritization.selectors.targets import customers_with_tier
+    except ImportError:
+        return queryset
+    return customers_with_tier(queryset, tier=tier, year=year)
+
+
+COMPLETENESS_BANDS = {
+    "low": (_("低于 50%"), Q(completeness__lt=50)),
+    "mid": (_("50%–79%"), Q(completeness__gte=50, completeness__lt=80)),
+    "high": (_("80% 及以上"), Q(completeness__gte=80)),
+}
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索"))
+    segment = django_filters.ModelChoiceFilter(
+        queryset=None, label=_("细分市场"), empty_label=_("全部细分市场")
+    )
+    size_class = django_filters.ChoiceFilter(
+        choices=SizeClass.choices, label=_("规模"), empty_label=_("全部规模")
+    )
+    ownership = django_filters.ChoiceFilter(
+        choices=Ownership.choices, label=_("所有权结构"), empty_label=_("全部所有权")
+    )
+    stale = django_filters.ChoiceFilter(
+        choices=[("yes", _("超过 6 个月未更新")), ("no", _("6 个月内已更新"))],
+        method="filter_stale",
+        label=_("更新状态"),
+        empty_label=_("全部"),
+    )
+    completeness = django_filters.ChoiceFilter(
+        choices=[(k, v[0]) for k, v in COMPLETENESS_BANDS.items()],
+        method="filter_completeness",
+        label=_("资料完整度"),
+        empty_label=_("全部完整度"),
+    )
+    year = django_filters.NumberFilter(method="filter_year", label=_("在该规划年度名单上"))
+    tier = django_filters.ChoiceFilter(
+        choices=Tier.choices, method="filter_tier", label=_("级别"), empty_label=_("全部级别")
+    )
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("number", "number"),
+            ("name_key", "name"),
+            ("segment__code", "segment"),
+            ("size_class", "size"),
+            ("completeness", "completeness"),
+            ("last_verified_at", "verified"),
+        ),
+        label=_("排序"),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "segment", "size_class", "ownership", "stale", "completeness", "year", "tier"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["segment"].queryset = (
+            scope_for(request).segments() if request else Customer.objects.none()
+        )
+        self.now = timezone.now()
+        for field in self.form.fields.values():
+            is_select = hasattr(field.widget, "choices")
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        contact = Contact.objects.filter(customer=OuterRef("pk"), name__icontains=value)
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(number__icontains=value)
+            | Q(location__icontains=value)
+            | Exists(contact)
+        )
+
+    def filter_stale(self, queryset, name, value):
+        stale = Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=self.now - STALE_AFTER)
+        return queryset.filter(stale) if value == "yes" else queryset.exclude(stale)
+
+    def filter_completeness(self, queryset, name, value):
+        return queryset.filter(COMPLETENESS_BANDS[value][1])
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(Exists(ListEntry.objects.filter(customer=OuterRef("pk"), year=int(value))))
+
+    def filter_tier(self, queryset, name, value):
+        year = self.form.cleaned_data.get("year") or timezone.localdate().year
+        return customers_in_tier(queryset, tier=value, year=int(year))
