@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prioritization.heartbeat", "schedule": 10.0},
     "flush-outbox": {"task": "prioritization.flush_outbox", "schedule": 60.0},
+    # Weekly stale-customer digest to researchers: hourly sweep, sent once per researcher per ISO week.
+    "prospects-stale-digest": {"task": "prospects.stale_digest", "schedule": 3600.0},
 }
 
 # --- E-mail (Django 6.1 MAILERS): EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…) or
