@@ -61,7 +61,6 @@ class Command(BaseCommand):
             self.stdout.write(f"row {row}: {message}")
         errors = len({row for row, _m in result.errors})
         summary = f"scored={result.scored if result.written or options['dry_run'] else 0} errors={errors}"
-        if errors and not options["partial"]:
-            self.stdout.write(summary)
-            sys.exit(1)
         self.stdout.write(summary)
+        if errors:  # the input had invalid rows (with --partial the valid ones were written)
+            sys.exit(1)
