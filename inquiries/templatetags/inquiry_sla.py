@@ -64,3 +64,11 @@ def span(value):
     if mins or not parts:
         parts.append(_("%(n)d分钟") % {"n": mins})
     return "".join(parts[:2])
+
+
+@register.filter
+def person(user):
+    """A user's full name, else username; "—" for nobody."""
+    if not user:
+        return "—"
+    return user.get_full_name() or user.username

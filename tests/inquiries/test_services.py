@@ -68,13 +68,17 @@ def test_classify_secondary_moves_the_reply_deadline_to_48_hours(org, pr, segmgr
 
 def test_decide_needs_the_decision_right(org, pr, am, log):
     with pytest.raises(PermissionDenied):
-        services.inquiry_decide(actor=pr, inquiry=log(pr), importance="important", reply="x", decision="allocate")
+        services.inquiry_decide(
+            actor=pr, inquiry=log(pr), importance="important", reply="x", decision="allocate"
+        )
 
 
 def test_saying_no_requires_a_reason_and_closes_the_inquiry(org, pr, segmgr, log):
     inquiry = log(pr)
     with pytest.raises(ValidationError):
-        services.inquiry_decide(actor=segmgr, inquiry=inquiry, importance="important", reply="x", decision="decline")
+        services.inquiry_decide(
+            actor=segmgr, inquiry=inquiry, importance="important", reply="x", decision="decline"
+        )
     inquiry = services.inquiry_decide(
         actor=segmgr, inquiry=inquiry, importance="important", reply="不做", decision="decline",
         decision_reason="纯硬件采购", now=T0 + timedelta(hours=2),
@@ -118,7 +122,12 @@ def test_assigning_an_account_manager_tells_them_and_checks_their_segment(org, p
             account_manager=elec_am,
         )  # fmt: skip
     services.inquiry_decide(
-        actor=segmgr, inquiry=inquiry, importance="important", reply="x", decision="allocate", account_manager=am
+        actor=segmgr,
+        inquiry=inquiry,
+        importance="important",
+        reply="x",
+        decision="allocate",
+        account_manager=am,
     )
     assert Notification.objects.filter(recipient=am, key=f"inquiry:{inquiry.pk}:assigned:{am.pk}").exists()
 
@@ -127,7 +136,12 @@ def test_only_the_assigned_account_manager_records_material_and_follow_up(org, p
     other_am = UserFactory(username="am2")
     grant(other_am, Role.ACCOUNT_MANAGER, org.auto)
     inquiry = services.inquiry_decide(
-        actor=segmgr, inquiry=log(pr), importance="important", reply="x", decision="allocate", account_manager=am
+        actor=segmgr,
+        inquiry=log(pr),
+        importance="important",
+        reply="x",
+        decision="allocate",
+        account_manager=am,
     )
     with pytest.raises(PermissionDenied):
         services.inquiry_material_sent(actor=other_am, inquiry=inquiry)
@@ -137,7 +151,9 @@ def test_only_the_assigned_account_manager_records_material_and_follow_up(org, p
     inquiry = services.inquiry_material_sent(actor=am, inquiry=inquiry, now=sent)
     assert inquiry.followup_due_at == sent + timedelta(days=7)
     assert inquiry.followup_remind_at == sent + timedelta(days=5)
-    inquiry = services.inquiry_follow_up(actor=am, inquiry=inquiry, feedback="客户有兴趣", now=sent + timedelta(days=9))
+    inquiry = services.inquiry_follow_up(
+        actor=am, inquiry=inquiry, feedback="客户有兴趣", now=sent + timedelta(days=9)
+    )
     assert inquiry.status == Status.FOLLOWED_UP
     assert inquiry.breaches.get(clock="followup").lateness == timedelta(days=2)
     inquiry = services.inquiry_close(actor=am, inquiry=inquiry, now=sent + timedelta(days=9))

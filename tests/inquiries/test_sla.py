@@ -56,7 +56,10 @@ def test_breached_clock_reports_its_lateness_until_met_and_then_fixed():
 
 
 def test_met_on_time_and_not_started():
-    assert sla.clock_state(clock(met_at=CALL + timedelta(minutes=29)), CALL + timedelta(hours=1)).state == sla.State.MET
+    assert (
+        sla.clock_state(clock(met_at=CALL + timedelta(minutes=29)), CALL + timedelta(hours=1)).state
+        == sla.State.MET
+    )
     assert sla.clock_state(sla.Clock("followup", None), CALL).state == sla.State.NOT_STARTED
 
 

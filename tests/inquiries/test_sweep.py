@@ -48,7 +48,9 @@ def test_completing_late_records_the_breach_with_its_lateness(org, pr, segmgr, l
         clock.move_to(T0 + timedelta(minutes=31))
         sla_sweep()
         clock.move_to(T0 + timedelta(minutes=45))
-        services.inquiry_complete(actor=pr, inquiry=inquiry, contact_name="李", request_type="rfp", description="x")
+        services.inquiry_complete(
+            actor=pr, inquiry=inquiry, contact_name="李", request_type="rfp", description="x"
+        )
     breach = SlaBreach.objects.get(inquiry=inquiry, clock="log")
     assert breach.lateness == timedelta(minutes=15)
     assert breach.detected_at == T0 + timedelta(minutes=31)
@@ -58,7 +60,9 @@ def test_a_record_completed_in_time_gets_no_reminder(org, pr, log):
     with time_machine.travel(T0, tick=False) as clock:
         inquiry = log(pr, complete=False)
         clock.move_to(T0 + timedelta(minutes=10))
-        services.inquiry_complete(actor=pr, inquiry=inquiry, contact_name="李", request_type="rfp", description="x")
+        services.inquiry_complete(
+            actor=pr, inquiry=inquiry, contact_name="李", request_type="rfp", description="x"
+        )
         clock.move_to(T0 + timedelta(minutes=40))
         assert sla_sweep().reminders == 0
     assert keys(pr) == []
