@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from criteria.defaults import (
     DEFAULT_CRITERIA,
@@ -17,6 +18,7 @@ from criteria.defaults import (
     DEFAULT_TEMPLATE_NAME,
     DEFAULT_TEMPLATE_NAME_EN,
 )
+from criteria.excel import version_workbook_read
 from criteria.models import (
     CriteriaTemplate,
     CriteriaVersion,
@@ -82,17 +84,21 @@ def _next_number(unit, year) -> int:
     return (top or 0) + 1
 
 
-def _add_default_principles(version):
-    TierPrinciple.objects.bulk_create(
-        TierPrinciple(
-            version=version,
-            tier=tier,
-            name=name,
-            service_principle=principle,
-            expected_actions=actions,
-            contact_cadence_days=DEFAULT_CADENCE_DAYS[tier],
-        )
-        for tier, (name, principle, actions) in DEFAULT_PRINCIPLES.items()
+def _add_default_principles(version, actor):
+    bulk_create_with_history(
+        [
+            TierPrinciple(
+                version=version,
+                tier=tier,
+                name=name,
+                service_principle=principle,
+                expected_actions=actions,
+                contact_cadence_days=DEFAULT_CADENCE_DAYS[tier],
+            )
+            for tier, (name, principle, actions) in DEFAULT_PRINCIPLES.items()
+        ],
+        TierPrinciple,
+        default_user=actor,
     )
 
 
@@ -141,32 +147,49 @@ def version_create(
     version = CriteriaVersion.objects.create(
         unit=unit, year=year, number=_next_number(unit, year), created_by=actor, note=note
     )
-    Criterion.objects.bulk_create(
-        Criterion(version=version, **{f: getattr(tc, f) for f in CRITERION_FIELDS})
-        for tc in template.criteria.all()
-    )
-    _add_default_principles(version)
+    criteria = []
+    for tc in template.criteria.all():
+        values = {f: getattr(tc, f) for f in CRITERION_FIELDS}
+        try:
+            values["rule"] = rule_validate(values["rule"])
+        except RuleError:
+            values["rule"] = None  # a template edited in admin with a broken rule: start without it
+        criteria.append(Criterion(version=version, **values))
+    bulk_create_with_history(criteria, Criterion, default_user=actor)
+    _add_default_principles(version, actor)
     return version
 
 
-def _copy_into(source: CriteriaVersion, target: CriteriaVersion):
-    Criterion.objects.bulk_create(
-        Criterion(version=target, **{f: getattr(c, f) for f in CRITERION_FIELDS})
-        for c in source.criteria.all()
+def _copy_into(source: CriteriaVersion, target: CriteriaVersion, actor):
+    bulk_create_with_history(
+        [
+            Criterion(version=target, **{f: getattr(c, f) for f in CRITERION_FIELDS})
+            for c in source.criteria.all()
+        ],
+        Criterion,
+        default_user=actor,
     )
-    TierPrinciple.objects.bulk_create(
-        TierPrinciple(version=target, tier=p.tier, **{f: getattr(p, f) for f in PRINCIPLE_FIELDS})
-        for p in source.principles.all()
+    bulk_create_with_history(
+        [
+            TierPrinciple(version=target, tier=p.tier, **{f: getattr(p, f) for f in PRINCIPLE_FIELDS})
+            for p in source.principles.all()
+        ],
+        TierPrinciple,
+        default_user=actor,
     )
-    TargetSegment.objects.bulk_create(
-        TargetSegment(
-            version=target,
-            segment_id=t.segment_id,
-            quota_large=t.quota_large,
-            quota_medium=t.quota_medium,
-            quota_small=t.quota_small,
-        )
-        for t in source.target_segments.filter(segment__is_active=True)
+    bulk_create_with_history(
+        [
+            TargetSegment(
+                version=target,
+                segment_id=t.segment_id,
+                quota_large=t.quota_large,
+                quota_medium=t.quota_medium,
+                quota_small=t.quota_small,
+            )
+            for t in source.target_segments.filter(segment__is_active=True)
+        ],
+        TargetSegment,
+        default_user=actor,
     )
 
 
@@ -186,7 +209,7 @@ def version_copy(*, actor, source: CriteriaVersion, year: int, note: str = "") -
         note=note,
         **{f: getattr(source, f) for f in SETTINGS_FIELDS if f != "note"},
     )
-    _copy_into(source, version)
+    _copy_into(source, version, actor)
     return version
 
 
@@ -413,3 +436,40 @@ def version_freeze(*, version: CriteriaVersion, now=None) -> CriteriaVersion:
         current.save()
     version.status, version.frozen_at = current.status, current.frozen_at
     return current
+
+
+@transaction.atomic
+def version_import(*, actor, version: CriteriaVersion, data: bytes) -> list[str]:
+    """Replace a draft's content by an xlsx workbook of `criteria.excel`'s layout, with the same
+    validation as the browser form; all or nothing. Raises WorkbookUnusable for an unusable file
+    and ValidationError (every message) for invalid content. Returns warnings."""
+    _require_manage(actor, version)
+    _locked_draft(version)
+    content, errors = version_workbook_read(data)
+    existing = {c.name: c.pk for c in version.criteria.all()}
+    for row in content["criteria"]:
+        row["id"] = existing.get(row["name"])
+    segment_rows = []
+    if content["segments"] is not None:
+        segments = {s.code: s for s in version.unit.segments.all()}
+        segments.update({s.name: s for s in segments.values()})
+        for number, key, quotas in content["segments"]:
+            segment = segments.get(key)
+            if segment is None:
+                errors.append(
+                    _("重点细分市场 第 %(row)s 行：本业务单元没有细分市场“%(segment)s”。")
+                    % {"row": number, "segment": key}
+                )
+                continue
+            segment_rows.append({"segment": segment, **quotas})
+    if errors:
+        raise ValidationError(errors)
+    version_criteria_set(actor=actor, version=version, criteria=content["criteria"])
+    if content["principles"]:
+        version_principles_set(actor=actor, version=version, principles=content["principles"])
+    if content["settings"]:
+        version_settings_update(actor=actor, version=version, **content["settings"])
+    warnings = []
+    if content["segments"] is not None:
+        warnings = version_target_segments_set(actor=actor, version=version, rows=segment_rows)
+    return warnings

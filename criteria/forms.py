@@ -1,0 +1,216 @@
+"""Input validation of the criteria pages. Business rules (weights, dimensions, lifecycle) are
+checked by the services and the pure `criteria.validation`; forms only parse."""
+
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from criteria.models import BusinessGroupGoals, BusinessUnitGoals, CriteriaTemplate, CriteriaVersion
+from criteria.rules import RULE_FIELDS, RuleError, rule_validate
+from prioritization.models import Segment
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput | forms.RadioSelect):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+RULE_HELP = _(
+    "可选。JSON 格式，例如："
+    '{"field": "it_spend", "bands": [{"min": 5000, "score": 10}, {"min": 2000, "score": 7}], "default": 1}'
+    ' 或 {"field": "attitude", "map": {"高": 9, "中": 6, "低": 3}}。'
+)
+
+
+class VersionCreateForm(BootstrapMixin, forms.Form):
+    SOURCE_TEMPLATE = "template"
+    SOURCE_LAST_YEAR = "last_year"
+
+    unit = forms.ModelChoiceField(label=_("业务单元"), queryset=None)
+    year = forms.IntegerField(label=_("规划年度"), min_value=2000, max_value=2100)
+    source = forms.ChoiceField(
+        label=_("来源"),
+        choices=[(SOURCE_TEMPLATE, _("从模板创建")), (SOURCE_LAST_YEAR, _("复制上一年度的版本"))],
+        initial=SOURCE_TEMPLATE,
+        widget=forms.RadioSelect,
+    )
+    template = forms.ModelChoiceField(
+        label=_("模板"), queryset=CriteriaTemplate.objects.all(), required=False, empty_label=_("默认模板")
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        if units.count() == 1:
+            self.fields["unit"].initial = units.first()
+
+
+class CriterionForm(BootstrapMixin, forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("标准名称"), max_length=100, required=False)
+    name_en = forms.CharField(label=_("英文名称"), max_length=100, required=False)
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    guidance = forms.CharField(label=_("评判方法"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    weight = forms.IntegerField(label=_("权重（%）"), required=False)
+    rule = forms.CharField(
+        label=_("量化规则"), required=False, help_text=RULE_HELP, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_rule(self):
+        text = self.cleaned_data["rule"].strip()
+        if not text:
+            return None
+        try:
+            return rule_validate(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("量化规则不是有效的 JSON：%(error)s") % {"error": exc.msg}) from exc
+        except RuleError as exc:
+            raise forms.ValidationError(
+                _("量化规则无效：%(error)s（可用字段：%(fields)s）")
+                % {"error": str(exc), "fields": ", ".join(RULE_FIELDS)}
+            ) from exc
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return (
+            not (data.get("name") or "").strip() and data.get("weight") in (None, "") and not data.get("id")
+        )
+
+
+class BaseCriterionFormSet(forms.BaseFormSet):
+    def rows(self, dimension):
+        """The filled, not deleted rows in their order on the page."""
+        rows = []
+        for form in self.forms:
+            if not form.cleaned_data or form.is_blank() or form.cleaned_data.get("DELETE"):
+                continue
+            rows.append({**form.cleaned_data, "dimension": dimension})
+        return rows
+
+
+CriterionFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+
+
+def rule_as_text(rule) -> str:
+    return json.dumps(rule, ensure_ascii=False) if rule else ""
+
+
+class VersionSettingsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = CriteriaVersion
+        fields = [
+            "attractiveness_threshold",
+            "feasibility_threshold",
+            "capacity_tier1",
+            "capacity_tier2",
+            "capacity_tier3",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class SizeBandsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = CriteriaVersion
+        fields = ["large_min", "medium_min"]
+
+    def clean(self):
+        data = super().clean()
+        large, medium = data.get("large_min"), data.get("medium_min")
+        if large is not None and medium is not None and medium >= large:
+            raise forms.ValidationError(_("中型客户营业额下限必须低于大型客户下限。"))
+        return data
+
+
+class TierPrincipleForm(BootstrapMixin, forms.Form):
+    tier = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    service_principle = forms.CharField(
+        label=_("服务原则"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    contact_cadence_days = forms.IntegerField(label=_("联系频率（天）"), required=False, min_value=1)
+    expected_actions = forms.CharField(
+        label=_("预期行动"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+TierPrincipleFormSet = forms.formset_factory(TierPrincipleForm, extra=0)
+
+
+class TargetSegmentForm(BootstrapMixin, forms.Form):
+    segment = forms.ModelChoiceField(label=_("细分市场"), queryset=Segment.objects.none(), required=False)
+    quota_large = forms.IntegerField(label=_("大型"), min_value=0, initial=30)
+    quota_medium = forms.IntegerField(label=_("中型"), min_value=0, initial=50)
+    quota_small = forms.IntegerField(label=_("小型"), min_value=0, initial=20)
+
+    def __init__(self, *args, segments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if segments is not None:
+            self.fields["segment"].queryset = segments
+
+
+class BaseTargetSegmentFormSet(forms.BaseFormSet):
+    def __init__(self, *args, segments, **kwargs):
+        self.segments = segments
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "segments": self.segments}
+
+    @property
+    def empty_form(self):
+        form = self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), segments=self.segments)
+        self.add_fields(form, None)
+        return form
+
+    def rows(self):
+        return [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and f.cleaned_data.get("segment") and not f.cleaned_data.get("DELETE")
+        ]
+
+
+TargetSegmentFormSet = forms.formset_factory(
+    TargetSegmentForm, formset=BaseTargetSegmentFormSet, extra=1, can_delete=True
+)
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("文件过大（最大 2 MB）。"))
+        return upload
+
+
+class GroupGoalsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = BusinessGroupGoals
+        fields = ["mission", "strategic_goal", "development_goals"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+
+class UnitGoalsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = BusinessUnitGoals
+        fields = ["strategic_goal", "development_goals", "customer_service_goal"]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
