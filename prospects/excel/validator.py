@@ -32,6 +32,7 @@ AMOUNT_MAX = Decimal("99999999999999.99")  # 16 digits, 2 decimals (CustomerFina
 INTEGER_MAX = 2_147_483_647
 _PLAIN = re.compile(r"\d+(\.\d+)?")
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_SPACED = re.compile(r"\d{1,3}( \d{3})+(\.\d+)?")
 
 
 class CellError(ValueError):
@@ -94,7 +95,9 @@ def parse_number(value, *, places: int) -> Decimal | None:
     elif isinstance(value, datetime.date | datetime.time | datetime.timedelta):
         raise CellError(_("是日期，不是数字"))
     else:
-        text = "".join(unicodedata.normalize("NFKC", str(value)).split())
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if _SPACED.fullmatch(text):  # "1 234 567" (spaces as thousands separators)
+            text = text.replace(" ", "")
         negative = text.startswith("-")
         body = text[1:] if negative else text
         if _GROUPED.fullmatch(body):

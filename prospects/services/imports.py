@@ -247,7 +247,7 @@ class _Importer:
 
     def _diff(self, clean, customer, finance, result) -> list[str]:
         changes = []
-        if clean.name != customer.name:
+        if clean.number and clean.name != customer.name:  # matched by name: the name is the same one
             changes.append(result_header(result, "name"))
         for key, value in clean.fields.items():
             if key == "size_class" and clean.size_derived and customer.size_class:
@@ -287,7 +287,8 @@ class _Importer:
         for outcome, clean, customer in plans:
             if outcome.status != UPDATE:
                 continue
-            customer.name, customer.name_key = clean.name, clean.name_key
+            if clean.number:
+                customer.name, customer.name_key = clean.name, clean.name_key
             for key, value in clean.fields.items():
                 if key == "size_class" and clean.size_derived and customer.size_class:
                     continue
