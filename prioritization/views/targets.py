@@ -1,0 +1,861 @@
+"""Pages of stage 2.3.3: scoring, the evaluation matrix, tiers, owners and the BU/BG lists.
+Views parse input, call a selector or a service and render; access goes through Scope."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from criteria.models import CriteriaVersion
+from criteria.models.versions import IN_FORCE
+from prioritization import scoring
+from prioritization.access import Action, scope_for
+from prioritization.models import BusinessUnit, Segment, Target
+from prioritization.selectors.targets import (
+    history_of,
+    listed_customers,
+    relationship_counts,
+    target_rows,
+)
+from prioritization.services import targets as tier_services
+from prioritization.services.scoring import (
+    NoCriteriaVersion,
+    ScoreInput,
+    capacities_of,
+    criterion_specs,
+    scorecard_record,
+    suggestions_for,
+    thresholds_of,
+)
+from prioritization.services.workbooks import UnusableFile, scores_import, scoresheet_write, tiers_write
+from prioritization.tiers import TIER_MEANING, Tier
+from prospects.models import Customer, Ownership, SizeClass
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- place: BU, segment and year of a page -------------------------------------------------------
+
+
+class Place:
+    def __init__(self, request, unit, segment, year, version):
+        self.request, self.unit, self.segment, self.year, self.version = request, unit, segment, year, version
+
+    @property
+    def query(self) -> str:
+        seg = f"&segment={self.segment.code}" if self.segment else ""
+        return f"bu={self.unit.code}&year={self.year}{seg}"
+
+
+def _place(request) -> Place:
+    scope = scope_for(request)
+    units = scope.units(Action.VIEW)
+    code = request.GET.get("bu") or request.POST.get("bu")
+    unit = units.filter(code=code).first() if code else units.order_by("code").first()
+    if unit is None:
+        raise Http404
+    segment = None
+    seg_code = request.GET.get("segment") or request.POST.get("segment")
+    if seg_code:
+        segment = scope.segments(Action.VIEW).filter(unit=unit, code=seg_code).first()
+        if segment is None:
+            raise Http404
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError as exc:
+        raise Http404 from exc
+    if not year:
+        year = (
+            CriteriaVersion.objects.filter(unit=unit, status__in=IN_FORCE)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        ) or timezone.localdate().year
+    from criteria.selectors import active_version_for
+
+    return Place(request, unit, segment, year, active_version_for(unit=unit, year=year))
+
+
+def _place_context(place: Place) -> dict:
+    scope = scope_for(place.request)
+    return {
+        "place": place,
+        "units": scope.units(Action.VIEW).order_by("code"),
+        "segments": scope.segments(Action.VIEW).filter(unit=place.unit).order_by("code"),
+        "years": sorted(
+            set(
+                CriteriaVersion.objects.filter(unit=place.unit, status__in=IN_FORCE).values_list(
+                    "year", flat=True
+                )
+            )
+            | {place.year},
+            reverse=True,
+        ),
+    }
+
+
+def _back(place: Place, name: str, **extra) -> str:
+    url = f"{reverse(name)}?{place.query}"
+    for key, value in extra.items():
+        url += f"&{key}={value}"
+    return url
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(str(m) for m in exc.messages)
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+@login_required
+def scoring_overview(request):
+    """The customers of the list to score, with how far each one's scorecards are."""
+    place = _place(request)
+    scope = scope_for(request)
+    customers = listed_customers(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
+    may_score = scope.allows(Action.SCORE)
+    rows = []
+    if place.version is not None:
+        specs = criterion_specs(place.version)
+        from django.db.models import Count
+
+        from prioritization.models import Scorecard
+
+        counted = dict(
+            Scorecard.objects.filter(
+                customer__in=customers, criterion__version=place.version, evaluator=request.user
+            )
+            .values("customer_id")
+            .annotate(n=Count("id"))
+            .values_list("customer_id", "n")
+        )
+        targets = {t.customer_id: t for t in Target.objects.filter(year=place.year, customer__in=customers)}
+        for customer in customers.order_by("segment__code", "number"):
+            rows.append(
+                {
+                    "customer": customer,
+                    "mine": counted.get(customer.pk, 0),
+                    "total": len(specs),
+                    "target": targets.get(customer.pk),
+                    "can_score": may_score and scope.can(Action.SCORE, customer) if may_score else False,
+                }
+            )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "prioritization/targets/scoring.html",
+        {**_place_context(place), "page": page, "may_score": may_score},
+    )
+
+
+def _score_form_rows(customer, version, evaluator, suggestions):
+    from prioritization.models import Scorecard
+
+    mine = {s.criterion_id: s for s in Scorecard.objects.filter(customer=customer, evaluator=evaluator)}
+    others = {}
+    for card in Scorecard.objects.filter(customer=customer, criterion__version=version).select_related(
+        "evaluator"
+    ):
+        others.setdefault(card.criterion_id, []).append(card)
+    rows = []
+    for criterion in sorted(version.criteria.all(), key=lambda c: (c.dimension != "attractiveness", c.order)):
+        cards = others.get(criterion.pk, [])
+        values = [c.score for c in cards]
+        spread = (max(values) - min(values)) if len(values) > 1 else None
+        rows.append(
+            {
+                "criterion": criterion,
+                "mine": mine.get(criterion.pk),
+                "suggested": suggestions.get((customer.pk, criterion.pk)),
+                "cards": cards,
+                "mean": scoring.shown(scoring.mean(values)) if values else None,
+                "spread": spread,
+                "disagree": spread is not None and spread >= 3,
+            }
+        )
+    return rows
+
+
+@login_required
+def scorecard(request, pk):
+    """One customer's scorecard for the signed-in evaluator: how to judge, the rule's suggestion, a
+    score and comment per criterion; the other evaluators' scores, their mean and spread."""
+    scope = scope_for(request)
+    customer = scope.get_or_404(
+        Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner"), Action.VIEW, pk=pk
+    )
+    year = int(request.GET.get("year") or request.POST.get("year") or 0) or None
+    from criteria.selectors import active_version_for
+
+    if year is None:
+        year = (
+            CriteriaVersion.objects.filter(unit=customer.unit, status__in=IN_FORCE)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+    version = active_version_for(unit=customer.unit, year=year) if year else None
+    if version is None:
+        raise Http404
+    suggestions = suggestions_for(customers=[customer], version=version)
+    can_score = scope.can(Action.SCORE, customer)
+    errors = {}
+    if request.method == "POST":
+        if not can_score:
+            raise PermissionDenied
+        entries = []
+        for criterion in version.criteria.all():
+            raw = request.POST.get(f"score_{criterion.pk}", "").strip()
+            try:
+                value = Decimal(raw.replace("，", ".")) if raw else None
+            except InvalidOperation:
+                errors[str(criterion.pk)] = _("得分必须是数字。")
+                continue
+            entries.append(
+                ScoreInput(
+                    criterion_id=criterion.pk,
+                    score=value,
+                    comment=request.POST.get(f"comment_{criterion.pk}", ""),
+                    override_reason=request.POST.get(f"reason_{criterion.pk}", ""),
+                )
+            )
+        if not errors:
+            try:
+                scorecard_record(
+                    actor=request.user,
+                    customer=customer,
+                    version=version,
+                    entries=entries,
+                    suggestions=suggestions,
+                )
+                messages.success(request, _("已保存 %(customer)s 的评分。") % {"customer": customer.name})
+                return redirect(f"{reverse('prioritization:scorecard', args=[customer.pk])}?year={year}")
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    target = Target.objects.filter(customer=customer, year=year).select_related("decided_by").first()
+    return render(
+        request,
+        "prioritization/targets/scorecard.html",
+        {
+            "customer": customer,
+            "version": version,
+            "year": year,
+            "rows": _score_form_rows(customer, version, request.user, suggestions),
+            "can_score": can_score,
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else None,
+            "target": target,
+            "history": history_of(target),
+            "meaning": TIER_MEANING.get(target.tier) if target and target.tier else None,
+            "tier_choices": Tier.choices,
+        },
+    )
+
+
+@login_required
+def scoring_grid(request):
+    """Many customers × criteria on one page; each row saves on its own (htmx) with one reason for
+    any departure from the rules' suggestions."""
+    place = _place(request)
+    if place.version is None:
+        raise Http404
+    scope = scope_for(request)
+    customers = listed_customers(
+        user=request.user, unit=place.unit, year=place.year, segment=place.segment, action=Action.SCORE
+    ).order_by("number")
+    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    specs = criterion_specs(place.version)
+    suggestions = suggestions_for(customers=list(page.object_list), version=place.version)
+    from prioritization.models import Scorecard
+
+    mine = {}
+    for card in Scorecard.objects.filter(
+        evaluator=request.user, customer__in=list(page.object_list), criterion__version=place.version
+    ):
+        mine[(card.customer_id, card.criterion_id)] = card.score
+    rows = [
+        {
+            "customer": c,
+            "cells": [
+                {"spec": s, "value": mine.get((c.pk, s.key)), "suggested": suggestions.get((c.pk, s.key))}
+                for s in specs
+            ],
+        }
+        for c in page.object_list
+    ]
+    if not scope.allows(Action.SCORE):
+        raise PermissionDenied
+    return render(
+        request,
+        "prioritization/targets/grid.html",
+        {**_place_context(place), "page": page, "rows": rows, "specs": specs},
+    )
+
+
+@login_required
+@require_POST
+def scoring_grid_row(request, pk):
+    scope = scope_for(request)
+    customer = scope.get_or_404(Customer.objects.select_related("unit"), Action.SCORE, pk=pk)
+    from criteria.selectors import active_version_for
+
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    version = active_version_for(unit=customer.unit, year=year)
+    if version is None:
+        raise Http404
+    reason = request.POST.get("reason", "")
+    entries = []
+    error = ""
+    for criterion in version.criteria.all():
+        raw = request.POST.get(f"score_{criterion.pk}", "").strip()
+        if not raw:
+            continue
+        try:
+            entries.append(ScoreInput(criterion.pk, Decimal(raw), override_reason=reason))
+        except InvalidOperation:
+            error = _("得分必须是数字。")
+    saved = False
+    if not error:
+        try:
+            scorecard_record(actor=request.user, customer=customer, version=version, entries=entries)
+            saved = True
+        except ValidationError as exc:
+            error = _errors(exc)
+    target = Target.objects.filter(customer=customer, year=year).first()
+    return render(
+        request,
+        "prioritization/targets/_grid_status.html",
+        {"saved": saved, "error": error, "target": target},
+    )
+
+
+@login_required
+def scoresheet_export(request):
+    place = _place(request)
+    if place.segment is None:
+        raise Http404
+    buffer = io.BytesIO()
+    try:
+        scoresheet_write(buffer, actor=request.user, unit=place.unit, segment=place.segment, year=place.year)
+    except NoCriteriaVersion as exc:
+        raise Http404 from exc
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="scoresheet-{place.segment.code}-{place.year}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def scoresheet_import(request):
+    """Upload a filled score sheet: preview (dry run) first, then record it."""
+    place = _place(request)
+    scope = scope_for(request)
+    if not scope.allows(Action.SCORE) or not (
+        scope.can_in(Action.SCORE, unit=place.unit)
+        or scope.segments(Action.SCORE).filter(unit=place.unit).exists()
+    ):
+        raise PermissionDenied
+    result = None
+    error = ""
+    if request.method == "POST" and request.FILES.get("file"):
+        dry_run = request.POST.get("apply") != "1"
+        try:
+            result = scores_import(
+                actor=request.user,
+                evaluator=request.user,
+                unit=place.unit,
+                year=place.year,
+                file=request.FILES["file"],
+                dry_run=dry_run,
+                partial=request.POST.get("partial") == "1",
+            )
+            if result.written:
+                messages.success(request, _("已导入 %(n)s 个客户的评分。") % {"n": result.scored})
+                return redirect(_back(place, "prioritization:scoring"))
+        except (UnusableFile, NoCriteriaVersion) as exc:
+            error = _errors(exc)
+    return render(
+        request,
+        "prioritization/targets/scoresheet_import.html",
+        {**_place_context(place), "result": result, "error": error},
+    )
+
+
+# --- scores, matrix and what-if ------------------------------------------------------------------
+
+
+def _matrix_points(rows, year):
+    points = []
+    for customer, target in rows:
+        if target is None or target.incomplete:
+            continue
+        points.append(
+            {
+                "id": customer.pk,
+                "name": customer.name,
+                "number": customer.number,
+                "a": str(target.attractiveness),
+                "f": str(target.feasibility),
+                "rank": target.rank,
+                "tier": target.tier or "",
+                "tier_label": str(Tier(target.tier).label) if target.tier else "",
+                "proposed": target.proposed_tier,
+                "proposed_label": str(Tier(target.proposed_tier).label) if target.proposed_tier else "",
+                "segment": customer.segment.name if customer.segment else "",
+                "url": f"{reverse('prioritization:scorecard', args=[customer.pk])}?year={year}",
+            }
+        )
+    return points
+
+
+def _filters(request):
+    return {
+        "size": request.GET.get("size", "") if request.GET.get("size", "") in SizeClass.values else "",
+        "ownership": request.GET.get("ownership", "")
+        if request.GET.get("ownership", "") in Ownership.values
+        else "",
+    }
+
+
+@login_required
+def matrix(request):
+    """评估矩阵: every scored customer on attractiveness × feasibility, thresholds and four tier
+    regions, filters; the same data as a table; the what-if panel."""
+    place = _place(request)
+    filters = _filters(request)
+    rows = target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment, **filters)
+    thresholds = thresholds_of(place.version) if place.version else scoring.Thresholds()
+    points = _matrix_points(rows, place.year)
+    data = {
+        "points": points,
+        "thresholds": {"a": str(thresholds.attractiveness), "f": str(thresholds.feasibility)},
+        "labels": {
+            "tier1": str(Tier.TIER1.label),
+            "tier2": str(Tier.TIER2.label),
+            "tier3": str(Tier.TIER3.label),
+            "no": str(Tier.NO.label),
+            "attractiveness": _("吸引力"),
+            "feasibility": _("可行性"),
+            "save": _("导出 PNG"),
+        },
+    }
+    incomplete = sum(1 for _c, t in rows if t is None or t.incomplete)
+    return render(
+        request,
+        "prioritization/targets/matrix.html",
+        {
+            **_place_context(place),
+            "data": data,
+            "points": points,
+            "incomplete": incomplete,
+            "filters": filters,
+            "sizes": SizeClass.choices,
+            "ownerships": Ownership.choices,
+            "criteria": criterion_specs(place.version) if place.version else [],
+            "thresholds": thresholds,
+        },
+    )
+
+
+@login_required
+@require_POST
+def what_if(request):
+    """Which customers would change tier with other thresholds or weights; nothing is saved."""
+    place = _place(request)
+    if place.version is None:
+        raise Http404
+    specs = criterion_specs(place.version)
+    error = ""
+    try:
+        new_thresholds = scoring.Thresholds(
+            scoring.parse_score(request.POST.get("threshold_a") or place.version.attractiveness_threshold),
+            scoring.parse_score(request.POST.get("threshold_f") or place.version.feasibility_threshold),
+        )
+        weights = {s.key: int(request.POST.get(f"weight_{s.key}") or s.weight) for s in specs}
+        if any(w < 0 or w > 100 for w in weights.values()):
+            raise ValueError
+    except (scoring.ScoreError, ValueError):
+        error = _("阈值须为 1 到 10 之间、最多一位小数的数字；权重须为 0 到 100 的整数。")
+        return render(request, "prioritization/targets/_what_if.html", {"error": error})
+    customers = listed_customers(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
+    names = dict(customers.values_list("pk", "name"))
+    from prioritization.models import Scorecard
+
+    per_customer = {}
+    for customer_id, criterion_id, value in Scorecard.objects.filter(
+        customer_id__in=list(names), criterion__version=place.version
+    ).values_list("customer_id", "criterion_id", "score_tenths"):
+        per_customer.setdefault(customer_id, {}).setdefault(criterion_id, []).append(Decimal(value) / 10)
+    items = [scoring.CustomerScores(cid, names[cid], scores) for cid, scores in per_customer.items()]
+    changes = scoring.what_if(
+        items, specs, thresholds_of(place.version), weights=weights, new_thresholds=new_thresholds
+    )
+    labels = dict(Tier.choices)
+    shown = [
+        {"name": c.name, "before": labels.get(c.before, "—"), "after": labels.get(c.after, "—")}
+        for c in changes
+    ]
+    return render(request, "prioritization/targets/_what_if.html", {"changes": shown, "checked": len(items)})
+
+
+# --- tiers ---------------------------------------------------------------------------------------
+
+
+@login_required
+def tiers(request):
+    """Scores, ranking, proposed and decided tiers with data completeness and stability; bulk
+    acceptance, manual tiers with a reason, capacity warnings, BU approval."""
+    place = _place(request)
+    scope = scope_for(request)
+    tier_filter = request.GET.get("tier", "")
+    rows = target_rows(
+        user=request.user,
+        unit=place.unit,
+        year=place.year,
+        segment=place.segment,
+        tier=tier_filter if tier_filter in [*Tier.values, "incomplete"] else "",
+        **_filters(request),
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    stability = {}
+    warnings = []
+    counts = scoring.tier_counts((t.tier or None) for _c, t in rows if t is not None)
+    if place.version is not None:
+        specs = criterion_specs(place.version)
+        thresholds = thresholds_of(place.version)
+        vectors = scoring.weight_draws(specs)
+        shown_ids = [c.pk for c, t in page.object_list if t is not None and not t.incomplete]
+        from prioritization.models import Scorecard
+
+        per_customer = {}
+        for customer_id, criterion_id, value in Scorecard.objects.filter(
+            customer_id__in=shown_ids, criterion__version=place.version
+        ).values_list("customer_id", "criterion_id", "score_tenths"):
+            per_customer.setdefault(customer_id, {}).setdefault(criterion_id, []).append(Decimal(value) / 10)
+        for customer_id, scores in per_customer.items():
+            share = scoring.stability(scores, specs, thresholds, vectors=vectors)
+            if share is not None:
+                stability[customer_id] = int(share * 100)
+        labels = dict(Tier.choices)
+        warnings = [
+            {"tier": labels[w.tier], "count": w.count, "capacity": w.capacity}
+            for w in scoring.capacity_warnings(counts, capacities_of(place.version))
+        ]
+    approval = tier_services.bu_list_approval(unit=place.unit, year=place.year)
+    table = [
+        {"customer": c, "target": t, "stability": stability.get(c.pk), "can_decide": None}
+        for c, t in page.object_list
+    ]
+    return render(
+        request,
+        "prioritization/targets/tiers.html",
+        {
+            **_place_context(place),
+            "page": page,
+            "table": table,
+            "counts": counts,
+            "warnings": warnings,
+            "tier_choices": Tier.choices,
+            "tier_filter": tier_filter,
+            "approval": approval,
+            "may_decide": scope.allows(Action.DECIDE_TIER),
+            "may_approve": scope.can_in(Action.MERGE_BU_LIST, unit=place.unit),
+            "meaning": TIER_MEANING,
+            "labels": dict(Tier.choices),
+        },
+    )
+
+
+@login_required
+@require_POST
+def tiers_accept(request):
+    place = _place(request)
+    if not scope_for(request).allows(Action.DECIDE_TIER):
+        raise PermissionDenied
+    ids = (
+        None if request.POST.get("all") else [int(i) for i in request.POST.getlist("customer") if i.isdigit()]
+    )
+    if ids == []:
+        messages.info(request, _("请先勾选客户。"))
+        return redirect(_back(place, "prioritization:tiers"))
+    try:
+        n = tier_services.tiers_accept_proposals(
+            actor=request.user, unit=place.unit, year=place.year, segment=place.segment, customer_ids=ids
+        )
+        messages.success(request, _("已接受 %(n)s 个客户的建议级别。") % {"n": n})
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("无权操作。"))
+    return redirect(_back(place, "prioritization:tiers"))
+
+
+@login_required
+@require_POST
+def tier_decide(request, pk):
+    scope = scope_for(request)
+    customer = scope.get_or_404(Customer.objects.select_related("unit"), Action.DECIDE_TIER, pk=pk)
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    try:
+        target = tier_services.tier_set(
+            actor=request.user,
+            customer=customer,
+            year=year,
+            tier=request.POST.get("tier", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(
+            request,
+            _("%(customer)s 定为%(tier)s。") % {"customer": customer.name, "tier": target.get_tier_display()},
+        )
+    except tier_services.ListLocked as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect(
+        request.POST.get("next") or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}"
+    )
+
+
+@login_required
+@require_POST
+def bu_approve(request):
+    place = _place(request)
+    try:
+        tier_services.bu_list_approve(
+            actor=request.user, unit=place.unit, year=place.year, note=request.POST.get("note", "")
+        )
+        messages.success(
+            request,
+            _("已批准 %(unit)s %(year)s 年度分级名单。") % {"unit": place.unit.name, "year": place.year},
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect(_back(place, "prioritization:tiers"))
+
+
+@login_required
+def tiers_export(request):
+    place = _place(request)
+    buffer = io.BytesIO()
+    tiers_write(buffer, actor=request.user, unit=place.unit, year=place.year, segment=place.segment)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="tiers-{place.unit.code}-{place.year}.xlsx"'
+    return response
+
+
+# --- relationship view, owners, BG list ----------------------------------------------------------
+
+
+@login_required
+def relationship(request):
+    """Per segment: size × ownership × existing/new customer, with tier counts."""
+    place = _place(request)
+    rows = target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
+    from prospects.models import CustomerFinancials
+
+    buyers = set(
+        CustomerFinancials.objects.filter(
+            customer_id__in=[c.pk for c, _t in rows], year=place.year - 1, purchases_from_us__gt=0
+        ).values_list("customer_id", flat=True)
+    )
+    table = relationship_counts(
+        (c, t, c.pk in buyers or c.relationship_started_on is not None) for c, t in rows
+    )
+    sizes, owners = dict(SizeClass.choices), dict(Ownership.choices)
+    segments = []
+    for segment, cells in sorted(table.items(), key=lambda kv: kv[0].code if kv[0] else ""):
+        lines = []
+        for (size, ownership, kind), counts in sorted(cells.items()):
+            lines.append(
+                {
+                    "size": sizes.get(size, "—"),
+                    "ownership": owners.get(ownership, "—"),
+                    "existing": kind == "existing",
+                    "counts": [counts[t] for t in Tier.values] + [counts["none"]],
+                }
+            )
+        segments.append({"segment": segment, "lines": lines})
+    return render(
+        request,
+        "prioritization/targets/relationship.html",
+        {**_place_context(place), "segments_table": segments, "tier_labels": [*Tier.labels, _("未定级")]},
+    )
+
+
+@login_required
+def owners(request):
+    """The owner list: tier, overall and daily owner, relationship start, development status."""
+    place = _place(request)
+    rows = [
+        (c, t)
+        for c, t in target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
+        if t is not None and t.tier and t.tier != Tier.NO
+    ]
+    return render(request, "prioritization/targets/owners.html", {**_place_context(place), "rows": rows})
+
+
+@login_required
+def bg_list(request):
+    """The BG VP's merged list: every BU's approval and tier counts, cross-BU overlaps (the same
+    company name in two BUs), and the BG approval."""
+    scope = scope_for(request)
+    if not scope.allows(Action.APPROVE_BG_LIST):
+        raise PermissionDenied
+    from prioritization.models import BusinessGroup, ListApproval
+
+    groups = scope.filter(BusinessGroup.objects.all(), Action.APPROVE_BG_LIST)
+    group = (
+        groups.filter(code=request.GET.get("bg") or request.POST.get("bg") or "").first() or groups.first()
+    )
+    if group is None:
+        raise Http404
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        try:
+            tier_services.bg_list_approve(
+                actor=request.user, group=group, year=year, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("已批准业务群 %(year)s 年度分级名单。") % {"year": year})
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        return redirect(f"{reverse('prioritization:bg_list')}?bg={group.code}&year={year}")
+    units = BusinessUnit.objects.filter(group=group, is_active=True).order_by("code")
+    approvals = {
+        a.unit_id: a
+        for a in ListApproval.objects.filter(group=group, year=year).select_related("approved_by")
+    }
+    targets = (
+        Target.objects.filter(year=year, customer__unit__group=group).exclude(tier="").exclude(tier=Tier.NO)
+    )
+    from django.db.models import Count
+
+    overlaps = (
+        targets.values("customer__name_key")
+        .annotate(units=Count("customer__unit", distinct=True))
+        .filter(units__gt=1)
+        .values_list("customer__name_key", flat=True)
+    )
+    overlap_rows = list(
+        targets.filter(customer__name_key__in=list(overlaps))
+        .select_related("customer__unit")
+        .order_by("customer__name_key")
+    )
+    return render(
+        request,
+        "prioritization/targets/bg_list.html",
+        {
+            "group": group,
+            "year": year,
+            "units": [
+                {
+                    "unit": u,
+                    "approval": approvals.get(u.pk),
+                    "counts": [
+                        (label, (approvals[u.pk].counts or {}).get(value, 0)) for value, label in Tier.choices
+                    ]
+                    if u.pk in approvals
+                    else [],
+                }
+                for u in units
+            ],
+            "bg_approval": approvals.get(None),
+            "overlaps": overlap_rows,
+            "labels": dict(Tier.choices),
+        },
+    )
+
+
+@login_required
+def bu_merge(request):
+    """The BU VP's merged view of the segment lists and the customers two segments claim."""
+    place = _place(request)
+    scope = scope_for(request)
+    if not scope.can_in(Action.MERGE_BU_LIST, unit=place.unit):
+        raise PermissionDenied
+    from prioritization.models import ClaimResolution
+
+    try:
+        from prospects.models import SegmentClaim
+    except ImportError:  # the prospects stage adds segment claims
+        SegmentClaim = None
+    if request.method == "POST":
+        customer = scope.get_or_404(
+            Customer.objects.select_related("unit"), Action.MERGE_BU_LIST, pk=request.POST.get("customer")
+        )
+        segment = Segment.objects.filter(unit=place.unit, pk=request.POST.get("primary_segment") or 0).first()
+        from django.contrib.auth import get_user_model
+
+        owner = get_user_model().objects.filter(pk=request.POST.get("overall_owner") or 0).first()
+        if segment is None:
+            messages.error(request, _("请选择主细分市场。"))
+        else:
+            try:
+                tier_services.claim_resolve(
+                    actor=request.user,
+                    customer=customer,
+                    year=place.year,
+                    primary_segment=segment,
+                    overall_owner=owner,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(
+                    request, _("已裁定 %(customer)s 的主细分市场。") % {"customer": customer.name}
+                )
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+        return redirect(_back(place, "prioritization:bu_merge"))
+    claims = []
+    if SegmentClaim is not None:
+        resolved = dict(
+            ClaimResolution.objects.filter(year=place.year, customer__unit=place.unit).values_list(
+                "customer_id", "reason"
+            )
+        )
+        by_customer = {}
+        for claim in SegmentClaim.objects.filter(year=place.year, customer__unit=place.unit).select_related(
+            "customer__segment", "segment"
+        ):
+            by_customer.setdefault(claim.customer, []).append(claim.segment)
+        claims = [
+            {"customer": c, "segments": [c.segment, *segs], "resolved": resolved.get(c.pk)}
+            for c, segs in by_customer.items()
+        ]
+    rows = target_rows(user=request.user, unit=place.unit, year=place.year)
+    per_segment = {}
+    for customer, target in rows:
+        counts = per_segment.setdefault(customer.segment, dict.fromkeys([*Tier.values, "none"], 0))
+        counts[(target.tier if target and target.tier else "none")] += 1
+    return render(
+        request,
+        "prioritization/targets/bu_merge.html",
+        {
+            **_place_context(place),
+            "claims": claims,
+            "per_segment": [(s, [c[t] for t in [*Tier.values, "none"]]) for s, c in per_segment.items()],
+            "tier_labels": [*Tier.labels, _("未定级")],
+            "owners": tier_services.eligible_owners(unit=place.unit, roles=tier_services.OVERALL_OWNER_ROLES),
+            "all_segments": Segment.objects.filter(unit=place.unit),
+            "approval": tier_services.bu_list_approval(unit=place.unit, year=place.year),
+        },
+    )
