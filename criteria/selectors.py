@@ -75,6 +75,8 @@ def version_visibility_q(scope) -> Q:
     """Who sees which versions: those who manage criteria in the BU and the BG VP (holder of
     SET_BG_GOALS for the BU's group) see every version; every other holder of VIEW_CRITERIA in
     the BU sees only the version in force (and the ones it replaced)."""
+    if scope.is_admin:
+        return Q()  # (Q() | x is x: an empty Q must not be combined)
     full = scope.q_for(CriteriaVersion, Action.MANAGE_CRITERIA) | scope.q_for(
         CriteriaVersion, Action.SET_BG_GOALS
     )

@@ -62,13 +62,17 @@ def test_bu_vp_creates_a_version_from_the_default_template(as_user, buvp, org):
         reverse("criteria:version_create"), {"unit": org.unit.pk, "year": 2003, "source": "template"}
     )
     version = CriteriaVersion.objects.get(unit=org.unit, year=2003)
-    assert response.status_code == 302 and response.url == reverse("criteria:version_detail", args=[version.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "criteria:version_detail", args=[version.pk]
+    )
     assert version.criteria.count() == 8 and version.created_by == buvp
 
 
 def test_copy_last_year_without_a_version_shows_an_error(as_user, buvp, org):
     response = as_user(buvp).post(
-        reverse("criteria:version_create"), {"unit": org.unit.pk, "year": 2010, "source": "last_year"}, follow=True
+        reverse("criteria:version_create"),
+        {"unit": org.unit.pk, "year": 2010, "source": "last_year"},
+        follow=True,
     )
     assert "没有可复制" in response.content.decode()
     assert not CriteriaVersion.objects.filter(year=2010).exists()
@@ -122,7 +126,10 @@ def test_frozen_version_cannot_be_edited_but_can_be_revised(as_user, buvp, activ
 
 def test_activate_and_history_show_who_did_what(as_user, buvp, draft):
     client = as_user(buvp)
-    client.post(reverse("criteria:version_edit", args=[draft.pk]), _edit_post(draft, {"attractiveness-0-weight": 30, "attractiveness-1-weight": 40}))
+    client.post(
+        reverse("criteria:version_edit", args=[draft.pk]),
+        _edit_post(draft, {"attractiveness-0-weight": 30, "attractiveness-1-weight": 40}),
+    )
     response = client.post(reverse("criteria:version_activate", args=[draft.pk]))
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -150,7 +157,9 @@ def test_tiers_and_segments_pages_save(as_user, buvp, draft, org):
                 f"principles-{i}-tier": p.tier,
                 f"principles-{i}-name": p.name,
                 f"principles-{i}-service_principle": p.service_principle,
-                f"principles-{i}-contact_cadence_days": 14 if p.tier == "tier1" else (p.contact_cadence_days or ""),
+                f"principles-{i}-contact_cadence_days": 14
+                if p.tier == "tier1"
+                else (p.contact_cadence_days or ""),
                 f"principles-{i}-expected_actions": p.expected_actions,
             }
         )
@@ -168,7 +177,14 @@ def test_tiers_and_segments_pages_save(as_user, buvp, draft, org):
 
     extra += [SegmentFactory(unit=org.unit, code="PHARMA"), SegmentFactory(unit=org.unit, code="MACH")]
     for i, segment in enumerate(extra):
-        data.update({f"targets-{i}-segment": segment.pk, f"targets-{i}-quota_large": 30, f"targets-{i}-quota_medium": 50, f"targets-{i}-quota_small": 20})
+        data.update(
+            {
+                f"targets-{i}-segment": segment.pk,
+                f"targets-{i}-quota_large": 30,
+                f"targets-{i}-quota_medium": 50,
+                f"targets-{i}-quota_small": 20,
+            }
+        )
     response = client.post(reverse("criteria:version_segments", args=[draft.pk]), data, follow=True)
     assert "建议每个业务单元 1–3 个" in response.content.decode()
     assert draft.target_segments.count() == 4
@@ -185,7 +201,7 @@ def test_size_band_order_is_checked(as_user, buvp, draft):
 
 def test_export_writes_text_cells_as_text_and_import_round_trips(as_user, buvp, draft, active):
     criterion = draft.criteria.get(name="地理位置")
-    criterion.guidance = "=HYPERLINK(\"http://x\")"
+    criterion.guidance = '=HYPERLINK("http://x")'
     criterion.save()
     response = as_user(buvp).get(reverse("criteria:version_export", args=[draft.pk]))
     assert response.status_code == 200
@@ -213,7 +229,8 @@ def test_import_refuses_bad_weights_naming_the_dimension(as_user, buvp, draft, a
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = as_user(buvp).post(
-        reverse("criteria:version_import", args=[draft.pk]), {"file": SimpleUploadedFile("v.xlsx", out.getvalue())}
+        reverse("criteria:version_import", args=[draft.pk]),
+        {"file": SimpleUploadedFile("v.xlsx", out.getvalue())},
     )
     assert response.status_code == 400
     assert "吸引力：权重合计为 105%" in response.content.decode()
@@ -272,5 +289,7 @@ def test_bg_vp_sets_group_goals_and_bu_vp_links_unit_goals(as_user, bgvp, buvp, 
     goals = BusinessUnitGoals.objects.get(unit=org.unit, year=2002)
     assert goals.customer_service_goal == "每月联系" and goals.group_goals.mission == "成为主要供应商"
     # the BU VP cannot write the BG's goals
-    response = client.post(reverse("criteria:goals") + "?year=2002", {"kind": "group", "target": org.group.pk})
+    response = client.post(
+        reverse("criteria:goals") + "?year=2002", {"kind": "group", "target": org.group.pk}
+    )
     assert response.status_code == 403
