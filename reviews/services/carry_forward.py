@@ -148,6 +148,7 @@ def review_carry_forward(*, actor, review: Review, drop_customer_ids: Iterable[i
     # A weight change names a criterion of the version the review looked at; the copy may come
     # from another version of the year only when none was in force, and then names still match.
     _apply_changes(actor=actor, version=version, changes=changes)
+    version.refresh_from_db()
 
     dropped = set(drop_customer_ids)
     carried = 0

@@ -126,7 +126,7 @@ def summary_save(*, actor, review: Review, kind: str, text: str, segment: Segmen
         lookup["author"] = actor
     summary = ReviewSummary.objects.filter(**lookup).first()
     if summary is None:
-        summary = ReviewSummary(segment=segment if kind == SummaryKind.SEGMENT else None, **lookup)
+        summary = ReviewSummary(**lookup)
     summary.author = actor
     summary.text = text
     summary.save()
