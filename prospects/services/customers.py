@@ -96,6 +96,7 @@ def customer_create(
         **fields,
     )
     customer.completeness = completeness_of(customer, None)
+    customer._history_user = actor
     customer.full_clean(exclude=["number", "name_key"])
     customer.save()
     return customer
@@ -140,6 +141,7 @@ def customer_update(
     current.completeness = completeness_of(current, latest_financials(current.pk))
     current.full_clean(exclude=["number", "name_key"])
     current._change_reason = major_change[:100] if major_change else None
+    current._history_user = actor  # also outside a request (commands, tasks)
     current.save()
     if major_change.strip():
         _notify_major_change(actor=actor, customer=current, note=major_change.strip(), changed=changed)

@@ -1,18 +1,41 @@
+"""Prospects pages and actions × every role × objects in and out of scope.
+
+Access decisions (documented): everyone of a BU sees its customers; segment managers see and change
+their segments; account managers see and change only the customers they own (access.py's
+ACCOUNT_SCOPED_ROLES); the PR owner reads the BU; the BG VP reads the whole BG. Editing, verifying,
+contacts and figures need CHANGE; adding and importing need IMPORT (researchers, segment managers,
+BU VP). Out of scope is 404, visible but not allowed is 403."""
+
 from django.urls import reverse
 
+from prospects.models import Customer
 from tests.permissions import Case, everyone
+
+AUTO_VIEWERS = {"admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "researcher": 200, "pr": 200}
+AUTO_CHANGE = everyone(404, admin_user=200, bgvp=403, buvp=200, segmgr=200, researcher=200, pr=403)
+IMPORTERS = {"admin_user": 200, "buvp": 200, "segmgr": 200, "researcher": 200}
+
+
+def _unchanged(attr):
+    def check(ctx, response, role):
+        customer = getattr(ctx.customers, attr)
+        if response.status_code != 302:
+            assert Customer.objects.get(pk=customer.pk).last_verified_at == customer.last_verified_at
+
+    return check
+
 
 CASES = [
     Case("customer-list", lambda c: reverse("prospects:customer_list"), everyone(200)),
     Case(
         "customer-detail-auto",
         lambda c: reverse("prospects:customer_detail", args=[c.customers.auto.pk]),
-        everyone(404, admin_user=200, bgvp=200, buvp=200, segmgr=200, researcher=200, pr=200),
+        everyone(404, **AUTO_VIEWERS),
     ),
     Case(
         "customer-detail-owned-by-am",
         lambda c: reverse("prospects:customer_detail", args=[c.customers.owned.pk]),
-        everyone(404, admin_user=200, bgvp=200, buvp=200, segmgr=200, am=200, researcher=200, pr=200),
+        everyone(404, am=200, **AUTO_VIEWERS),
     ),
     Case(
         "customer-detail-elec",
@@ -23,5 +46,61 @@ CASES = [
         "customer-detail-foreign",
         lambda c: reverse("prospects:customer_detail", args=[c.customers.foreign.pk]),
         everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "customer-edit-auto",
+        lambda c: reverse("prospects:customer_edit", args=[c.customers.auto.pk]),
+        AUTO_CHANGE,
+    ),
+    Case(
+        "customer-edit-owned",
+        lambda c: reverse("prospects:customer_edit", args=[c.customers.owned.pk]),
+        {**AUTO_CHANGE, "am": 200},
+    ),
+    Case(
+        "customer-edit-foreign",
+        lambda c: reverse("prospects:customer_edit", args=[c.customers.foreign.pk]),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "customer-verify-auto",
+        lambda c: reverse("prospects:customer_verify", args=[c.customers.auto.pk]),
+        {k: (302 if v == 200 else v) for k, v in AUTO_CHANGE.items()},
+        method="post",
+        check=_unchanged("auto"),
+    ),
+    Case(
+        "customer-financials-elec",
+        lambda c: reverse("prospects:financials_edit", args=[c.customers.elec.pk]),
+        everyone(404, admin_user=200, bgvp=403, buvp=200, researcher=200, pr=403),
+    ),
+    Case(
+        "contact-add-foreign",
+        lambda c: reverse("prospects:contact_add", args=[c.customers.foreign.pk]),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "customer-add", lambda c: reverse("prospects:customer_add"), everyone(403, outsider=200, **IMPORTERS)
+    ),
+    Case(
+        "import-upload",
+        lambda c: reverse("prospects:import_upload"),
+        everyone(403, outsider=200, **IMPORTERS),
+    ),
+    Case(
+        "template-download",
+        lambda c: reverse("prospects:template_download"),
+        everyone(404, outsider=200, **IMPORTERS),
+    ),
+    Case(
+        "export-download",
+        lambda c: reverse("prospects:export_download"),
+        everyone(200, nobody=404),  # each exports only what they may see (see test_views)
+    ),
+    Case("segment-progress", lambda c: reverse("prospects:segment_progress"), everyone(200, nobody=404)),
+    Case(
+        "import-preview-unknown-token",
+        lambda c: reverse("prospects:import_preview", args=["nope"]),
+        everyone(404),
     ),
 ]

@@ -88,7 +88,7 @@ def test_template_has_exact_headers_dropdowns_formats_and_instructions(tmp_path)
 
 def test_text_cells_are_never_formulas(tmp_path):
     path = tmp_path / "x.xlsx"
-    dangerous = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "#N/A", "=HYPERLINK(\"http://x\")"]
+    dangerous = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "#N/A", '=HYPERLINK("http://x")']
     rows = [[None, text, None, None, None, text] + [None] * (len(COLUMNS) - 6) for text in dangerous]
     write_basic_info(path, rows, planning_year=2002, segment_labels=[])
     with zipfile.ZipFile(path) as archive:

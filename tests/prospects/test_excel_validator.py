@@ -43,7 +43,9 @@ def test_amounts_are_read_as_people_type_them(raw, expected):
     assert parse_amount(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["1.234", "1,23", "1.234,56", "12万", "-5", "abc", "12 34", "1.500", "1.2.3", True])
+@pytest.mark.parametrize(
+    "raw", ["1.234", "1,23", "1.234,56", "12万", "-5", "abc", "12 34", "1.500", "1.2.3", True]
+)
 def test_ambiguous_or_invalid_amounts_are_errors_never_guesses(raw):
     with pytest.raises(CellError):
         parse_amount(raw)
@@ -81,7 +83,9 @@ def test_headers_with_choice_hints_and_full_width_it_match():
 
 
 def test_header_without_year_or_with_another_year_is_warned_and_kept_at_its_word():
-    years, warnings = resolve_amount_years({"revenue": None, "it_spend": 2000, "purchases_from_us": 2001}, 2002)
+    years, warnings = resolve_amount_years(
+        {"revenue": None, "it_spend": 2000, "purchases_from_us": 2001}, 2002
+    )
     assert years == {"revenue": 2001, "it_spend": 2000, "purchases_from_us": 2001}
     assert len(warnings) == 2
     assert "2000" in warnings[1]
@@ -98,7 +102,13 @@ def test_valid_row_becomes_clean_values_and_size_is_derived_from_revenue():
     assert clean.name == "上海 大众"
     assert clean.name_key == "上海大众"
     assert clean.segment_id == 1 and not clean.segment_given
-    assert clean.fields == {"location": "上海", "attitude": "high", "ownership": "jv", "employees": 5000, "size_class": "large"}
+    assert clean.fields == {
+        "location": "上海",
+        "attitude": "high",
+        "ownership": "jv",
+        "employees": 5000,
+        "size_class": "large",
+    }
     assert clean.size_derived
     assert clean.amounts == {(2001, "revenue"): Decimal("12000000")}
 
@@ -110,16 +120,34 @@ def test_explicit_size_is_kept_even_if_revenue_says_otherwise():
 
 def test_errors_name_the_column_in_the_users_language():
     clean, errors = validate_row(
-        7, {"name": "", "attitude": "很高", "ownership": "国企", "brand_rank": 0, "segment": "PHARMA", "revenue": "1.234"}, CTX
+        7,
+        {
+            "name": "",
+            "attitude": "很高",
+            "ownership": "国企",
+            "brand_rank": 0,
+            "segment": "PHARMA",
+            "revenue": "1.234",
+        },
+        CTX,
     )
     assert clean is None
     columns = [column for column, _message in errors]
-    assert columns == ["公司名称", "细分市场", "公司营业额(2001)", "管理层对我司IT服务的积极态度", "公司品牌排名", "所有权结构"]
+    assert columns == [
+        "公司名称",
+        "细分市场",
+        "公司营业额(2001)",
+        "管理层对我司IT服务的积极态度",
+        "公司品牌排名",
+        "所有权结构",
+    ]
     assert "高/中/低" in dict(errors)["管理层对我司IT服务的积极态度"]
 
 
 def test_segment_by_code_or_name_and_english_choices():
-    clean, errors = validate_row(3, {"name": "X", "segment": "elec", "attitude": "High", "ownership": "Joint venture"}, CTX)
+    clean, errors = validate_row(
+        3, {"name": "X", "segment": "elec", "attitude": "High", "ownership": "Joint venture"}, CTX
+    )
     assert errors == []
     assert clean.segment_id == 2 and clean.segment_given
     assert clean.fields == {"attitude": "high", "ownership": "jv"}

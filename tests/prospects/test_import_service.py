@@ -29,12 +29,25 @@ def test_import_creates_customers_on_the_years_list_with_figures_and_source(org,
     result = run(researcher, path, org)
     assert result.summary == "created=2 updated=0 unchanged=0 errors=0"
     vw = Customer.objects.get(name="上海大众")
-    assert (vw.number, vw.segment, vw.size_class, vw.source, vw.attitude) == ("MFG-00001", org.auto, "large", "公司网站", "high")
+    assert (vw.number, vw.segment, vw.size_class, vw.source, vw.attitude) == (
+        "MFG-00001",
+        org.auto,
+        "large",
+        "公司网站",
+        "high",
+    )
     assert Customer.objects.get(name="一汽金杯").segment == org.elec
     assert Customer.objects.get(name="一汽金杯").size_class == "small"
     figures = CustomerFinancials.objects.get(customer=vw, year=2001)
-    assert (figures.revenue, figures.it_spend, figures.purchases_from_us) == (Decimal(12000000), Decimal(36000), Decimal(2200))
-    assert set(ListEntry.objects.filter(year=2002).values_list("customer__name", flat=True)) == {"上海大众", "一汽金杯"}
+    assert (figures.revenue, figures.it_spend, figures.purchases_from_us) == (
+        Decimal(12000000),
+        Decimal(36000),
+        Decimal(2200),
+    )
+    assert set(ListEntry.objects.filter(year=2002).values_list("customer__name", flat=True)) == {
+        "上海大众",
+        "一汽金杯",
+    }
     assert vw.completeness > 0 and vw.history.count() == 1 and vw.history.first().history_user == researcher
 
 
@@ -47,7 +60,9 @@ def test_reimporting_the_same_file_never_duplicates(org, researcher, tmp_path):
 
 
 def test_update_by_name_reports_changed_fields_and_bumps_version(org, researcher, tmp_path):
-    customer = customer_create(actor=researcher, unit=org.unit, segment=org.auto, name="上海大众", location="上海")
+    customer = customer_create(
+        actor=researcher, unit=org.unit, segment=org.auto, name="上海大众", location="上海"
+    )
     path = workbook(tmp_path / "a.xlsx", [row(" 上海　大众", location="安亭", revenue=500)])
     result = run(researcher, path, org, dry_run=True)
     outcome = result.outcomes[0]
@@ -61,7 +76,9 @@ def test_update_by_name_reports_changed_fields_and_bumps_version(org, researcher
 
 def test_match_by_number_renames_and_unknown_number_is_an_error(org, researcher, tmp_path):
     customer = customer_create(actor=researcher, unit=org.unit, segment=org.auto, name="上海大众")
-    path = workbook(tmp_path / "a.xlsx", [row("上汽大众", number=customer.number), row("X", number="MFG-99999")])
+    path = workbook(
+        tmp_path / "a.xlsx", [row("上汽大众", number=customer.number), row("X", number="MFG-99999")]
+    )
     result = run(researcher, path, org, partial=True)
     assert result.summary == "created=0 updated=1 unchanged=0 errors=1"
     customer.refresh_from_db()
