@@ -21,7 +21,7 @@ def test_header_row_is_found_below_title_rows_and_rows_carry_excel_numbers(tmp_p
 
 
 def test_unknown_columns_are_reported_with_their_letter(tmp_path):
-    path = workbook(tmp_path / "a.xlsx", [row("X") + ["x"]], headers=[*HEADERS_2001, "备注"])
+    path = workbook(tmp_path / "a.xlsx", [[*row("X"), "x"]], headers=[*HEADERS_2001, "备注"])
     sheet = open_basic_info(path)
     assert sheet.unknown == [("Q", "备注")]
 
