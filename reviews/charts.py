@@ -10,7 +10,9 @@ def _num(value):
     return None if value is None else float(value)
 
 
-def bar(chart_id: str, title: str, labels: list, values: list, *, unit: str = "", horizontal: bool = False) -> dict:
+def bar(
+    chart_id: str, title: str, labels: list, values: list, *, unit: str = "", horizontal: bool = False
+) -> dict:
     return {
         "id": chart_id, "type": "bar", "title": title, "labels": [str(x) for x in labels],
         "values": [_num(v) for v in values], "unit": unit, "horizontal": horizontal,
@@ -48,5 +50,13 @@ def review_charts(report: dict) -> list[dict]:
     inquiries = report.get("inquiries")
     if inquiries and inquiries.get("by_month"):
         months = inquiries["by_month"]
-        charts.append(line("chart-sla", _("各月查询时限达成率"), [m["month"] for m in months], [m["on_time_pct"] for m in months], unit="%"))
+        charts.append(
+            line(
+                "chart-sla",
+                _("各月查询时限达成率"),
+                [m["month"] for m in months],
+                [m["on_time_pct"] for m in months],
+                unit="%",
+            )
+        )
     return charts

@@ -18,7 +18,9 @@ def next_version_for(review):
     if carried is not None and carried.version_id:
         return carried.version
     return (
-        CriteriaVersion.objects.filter(unit_id=review.unit_id, year=review.next_year).order_by("-number").first()
+        CriteriaVersion.objects.filter(unit_id=review.unit_id, year=review.next_year)
+        .order_by("-number")
+        .first()
     )
 
 
@@ -81,7 +83,9 @@ def compare_years(review, *, user) -> dict:
     new_ids, dropped_ids = next_ids - this_ids, this_ids - next_ids
 
     def sample(ids):
-        return list(Customer.objects.filter(pk__in=list(ids)[: LIST_SAMPLE * 4]).order_by("number")[:LIST_SAMPLE])
+        return list(
+            Customer.objects.filter(pk__in=list(ids)[: LIST_SAMPLE * 4]).order_by("number")[:LIST_SAMPLE]
+        )
 
     return {
         "this_version": this,

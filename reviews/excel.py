@@ -84,9 +84,21 @@ def review_workbook(review, report: dict) -> bytes:
     key = report["key_customers"]
     sheet = book.create_sheet(_("重点客户"))
     row = _table(sheet, 1, _group_headers(_("级别")), [_group_values(t["label"], t) for t in key["by_tier"]])
-    row = _table(sheet, row, _group_headers(_("细分市场")), [_group_values(s["segment"], s) for s in key["by_segment"]])
-    row = _table(sheet, row, _group_headers(_("日常关系负责人")), [_group_values(o["owner"] or _("未指定"), o) for o in key["by_owner"]])
-    _table(sheet, row, [_("发展状态"), _("达到该阶段的目标客户数")], [[f["label"], f["count"]] for f in key["funnel"]])
+    row = _table(
+        sheet, row, _group_headers(_("细分市场")), [_group_values(s["segment"], s) for s in key["by_segment"]]
+    )
+    row = _table(
+        sheet,
+        row,
+        _group_headers(_("日常关系负责人")),
+        [_group_values(o["owner"] or _("未指定"), o) for o in key["by_owner"]],
+    )
+    _table(
+        sheet,
+        row,
+        [_("发展状态"), _("达到该阶段的目标客户数")],
+        [[f["label"], f["count"]] for f in key["funnel"]],
+    )
 
     sheet = book.create_sheet(_("客户明细"))
     _table(
@@ -106,9 +118,18 @@ def review_workbook(review, report: dict) -> bytes:
         [[c["criterion"].name, c["criterion"].get_dimension_display(), c["scored"], c["mean_score"], c["rho"],
           _("是") if c["separated_nothing"] else ""] for c in ca["criteria"]],
     )  # fmt: skip
-    row = _table(sheet, row, [_("级别"), _("转化率（%）")], [[c["label"], c["rate"]] for c in ca["conversion"]])
-    row = _table(sheet, row, [_("说“不”后成为项目的客户")], [[f"{r.number} {r.name}"] for r in ca["say_no_became_projects"]])
-    _table(sheet, row, [_("全年无进展的一级客户")], [[f"{r.number} {r.name}"] for r in ca["tier1_no_progress"]])
+    row = _table(
+        sheet, row, [_("级别"), _("转化率（%）")], [[c["label"], c["rate"]] for c in ca["conversion"]]
+    )
+    row = _table(
+        sheet,
+        row,
+        [_("说“不”后成为项目的客户")],
+        [[f"{r.number} {r.name}"] for r in ca["say_no_became_projects"]],
+    )
+    _table(
+        sheet, row, [_("全年无进展的一级客户")], [[f"{r.number} {r.name}"] for r in ca["tier1_no_progress"]]
+    )
 
     dq = report["data_quality"]
     sheet = book.create_sheet(_("数据质量"))
@@ -122,7 +143,9 @@ def review_workbook(review, report: dict) -> bytes:
     inquiries = report.get("inquiries")
     if inquiries:
         sheet = book.create_sheet(_("查询统计"))
-        row = _table(sheet, 1, [_("指标"), _("数值")], [[r["label"], r["value"]] for r in inquiries["totals"]])
+        row = _table(
+            sheet, 1, [_("指标"), _("数值")], [[r["label"], r["value"]] for r in inquiries["totals"]]
+        )
         row = _table(
             sheet, row, [_("时限"), _("有截止时间"), _("按时完成"), _("达成率（%）")],
             [[c["label"], c["due"], c["on_time"], c["pct"]] for c in inquiries["by_clock"]],

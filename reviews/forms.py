@@ -29,7 +29,9 @@ class GoalsForm(forms.Form):
 
 
 class ChangeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("类型"), choices=ChangeKind.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    kind = forms.ChoiceField(
+        label=_("类型"), choices=ChangeKind.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
     criterion = forms.IntegerField(label=_("评估标准"), required=False)
     dimension = forms.ChoiceField(
         label=_("维度"), choices=[("", "—"), *Dimension.choices], required=False,
@@ -39,8 +41,12 @@ class ChangeForm(forms.Form):
         label=_("级别"), choices=[("", "—"), *Tier.choices], required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )  # fmt: skip
-    value = forms.CharField(label=_("建议值"), required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
-    text = forms.CharField(label=_("建议内容"), required=False, widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 2}))
+    value = forms.CharField(
+        label=_("建议值"), required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    text = forms.CharField(
+        label=_("建议内容"), required=False, widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 2})
+    )
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 2}))
 
 

@@ -88,7 +88,9 @@ def separated_nothing(rho: float | None) -> bool:
     return rho is None or abs(rho) < SEPARATION_MIN
 
 
-def cadence_kept(contacts: Iterable[date], *, start: date, end: date, cadence_days: int | None) -> tuple[int, int]:
+def cadence_kept(
+    contacts: Iterable[date], *, start: date, end: date, cadence_days: int | None
+) -> tuple[int, int]:
     """(due, made): the period [start, end] is cut into consecutive windows of `cadence_days`; each
     window that ended by `end` owed one contact, and counts as made when at least one contact fell
     in it. No cadence (不考虑) or an empty period owes nothing."""

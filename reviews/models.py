@@ -27,7 +27,9 @@ class Review(models.Model):
         BusinessUnit, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("业务单元")
     )
     year = models.PositiveSmallIntegerField(_("评估年度"))
-    status = models.CharField(_("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
 
     # Next year's goals: proposed by the BU VP, confirmed (and possibly reworded) by the BG VP.
     next_strategic_goal = models.TextField(_("下一年度业务单元目标"), blank=True)
@@ -35,7 +37,11 @@ class Review(models.Model):
     next_customer_service_goal = models.TextField(_("下一年度客户服务目标"), blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("发起人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("发起人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_by = models.ForeignKey(
@@ -92,7 +98,9 @@ class ReviewSummary(models.Model):
     """A role's written summary: the segment manager's per segment, each account manager's on their
     customers, the PR owner's on the inquiries, the BU VP's overall one."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="summaries", verbose_name=_("年度评估"))
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="summaries", verbose_name=_("年度评估")
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=SummaryKind.choices)
     segment = models.ForeignKey(
         Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("细分市场")
@@ -114,7 +122,9 @@ class ReviewSummary(models.Model):
                 fields=["review", "segment"], condition=Q(kind="segment"), name="summary_once_per_segment"
             ),
             models.UniqueConstraint(
-                fields=["review", "author"], condition=Q(kind="accounts"), name="summary_once_per_account_manager"
+                fields=["review", "author"],
+                condition=Q(kind="accounts"),
+                name="summary_once_per_account_manager",
             ),
             models.UniqueConstraint(
                 fields=["review", "kind"],
@@ -122,7 +132,8 @@ class ReviewSummary(models.Model):
                 name="summary_once_per_review_kind",
             ),
             models.CheckConstraint(
-                condition=Q(kind="segment", segment__isnull=False) | (~Q(kind="segment") & Q(segment__isnull=True)),
+                condition=Q(kind="segment", segment__isnull=False)
+                | (~Q(kind="segment") & Q(segment__isnull=True)),
                 name="summary_segment_only_for_segment_kind",
             ),
         ]
@@ -134,7 +145,9 @@ class ReviewSummary(models.Model):
 class ReviewComment(models.Model):
     """The BG VP's comments on a submitted review (and on sending it back)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments", verbose_name=_("年度评估"))
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="comments", verbose_name=_("年度评估")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("评论人")
     )
@@ -164,7 +177,9 @@ class ProposedChange(models.Model):
     reason: a criterion's weight (`criterion` of this year's version), a dimension's threshold, a
     tier's contact cadence (days) or its service principle (text)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="changes", verbose_name=_("年度评估"))
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="changes", verbose_name=_("年度评估")
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=ChangeKind.choices)
     criterion = models.ForeignKey(
         "criteria.Criterion",
@@ -181,7 +196,11 @@ class ProposedChange(models.Model):
     proposed_text = models.TextField(_("建议内容"), blank=True)
     reason = models.TextField(_("理由"))
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("提出人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("提出人"),
     )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     history = HistoricalRecords()
@@ -196,7 +215,9 @@ class ProposedChange(models.Model):
                 fields=["review", "criterion"], condition=Q(kind="weight"), name="change_once_per_criterion"
             ),
             models.UniqueConstraint(
-                fields=["review", "dimension"], condition=Q(kind="threshold"), name="change_once_per_threshold"
+                fields=["review", "dimension"],
+                condition=Q(kind="threshold"),
+                name="change_once_per_threshold",
             ),
             models.UniqueConstraint(
                 fields=["review", "kind", "tier"],
@@ -216,7 +237,9 @@ class ProposedChange(models.Model):
         if self.kind == ChangeKind.THRESHOLD:
             from criteria.models import Dimension
 
-            return str(Dimension(self.dimension).label) if self.dimension in Dimension.values else self.dimension
+            return (
+                str(Dimension(self.dimension).label) if self.dimension in Dimension.values else self.dimension
+            )
         return str(Tier(self.tier).label) if self.tier else ""
 
 
@@ -245,7 +268,11 @@ class CarryForward(models.Model):
     customers_carried = models.PositiveIntegerField(_("延续的客户数"), default=0)
     changes_applied = models.PositiveIntegerField(_("已应用的修订数"), default=0)
     carried_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("执行人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("执行人"),
     )
     carried_at = models.DateTimeField(_("执行时间"))
     scope_paths = ScopePaths.through("review", Review.scope_paths)

@@ -15,7 +15,9 @@ def units_for_review(*, user):
 
 
 def review_list_visible(*, user, year: int | None = None):
-    qs = scope_for(user).filter(Review.objects.select_related("unit__group", "submitted_by", "confirmed_by"), Action.REVIEW)
+    qs = scope_for(user).filter(
+        Review.objects.select_related("unit__group", "submitted_by", "confirmed_by"), Action.REVIEW
+    )
     if year is not None:
         qs = qs.filter(year=year)
     return qs.order_by("-year", "unit__code")
@@ -51,7 +53,9 @@ def group_reviews(*, user, group, year: int) -> list[dict]:
     units = units_for_review(user=user).filter(group=group)
     reviews = {
         r.unit_id: r
-        for r in review_list_visible(user=user, year=year).filter(unit__group=group).prefetch_related("summaries")
+        for r in review_list_visible(user=user, year=year)
+        .filter(unit__group=group)
+        .prefetch_related("summaries")
     }
     return [{"unit": u, "review": reviews.get(u.pk)} for u in units]
 

@@ -132,7 +132,9 @@ def year_customers(*, user, unit, year: int, segment=None, as_of: date | None = 
     ).values("customer_id", "contacted_on"):
         contacts[row["customer_id"]].append(row["contacted_on"])
     plans: dict[int, list[dict]] = defaultdict(list)
-    for row in PromotionPlan.objects.filter(year=year, customer_id__in=ids).values("customer_id", "done", "result"):
+    for row in PromotionPlan.objects.filter(year=year, customer_id__in=ids).values(
+        "customer_id", "done", "result"
+    ):
         plans[row["customer_id"]].append(row)
     version = active_version_for(unit=unit, year=year)
     cadence = dict(DEFAULT_CADENCE_DAYS)
@@ -173,7 +175,9 @@ def year_customers(*, user, unit, year: int, segment=None, as_of: date | None = 
                 segment_id=c["segment_id"],
                 segment=c["segment__name"] or "",
                 owner_id=c["daily_owner_id"],
-                owner=_name(c["daily_owner__first_name"], c["daily_owner__last_name"], c["daily_owner__username"]),
+                owner=_name(
+                    c["daily_owner__first_name"], c["daily_owner__last_name"], c["daily_owner__username"]
+                ),
                 tier=tier,
                 attractiveness=target.get("attractiveness"),
                 feasibility=target.get("feasibility"),
@@ -215,7 +219,9 @@ def _group_figures(rows: list[CustomerYear]) -> dict:
         "plans_done": done,
         "plans_with_result": sum(r.plans_with_result for r in rows),
         "plans_done_pct": metrics.percent(done, plans),
-        "conversion": metrics.percent(sum(1 for r in rows if r.end_stage >= metrics.PROPOSAL_SENT), len(rows)),
+        "conversion": metrics.percent(
+            sum(1 for r in rows if r.end_stage >= metrics.PROPOSAL_SENT), len(rows)
+        ),
     }
 
 
@@ -262,7 +268,10 @@ def key_customers(rows: list[CustomerYear]) -> dict:
 def funnel(rows: list[CustomerYear]) -> list[dict]:
     counts = metrics.funnel(r.end_status for r in rows)
     labels = dict(DevelopmentStatus.choices)
-    return [{"status": s, "label": str(labels[s]), "count": n} for s, n in zip(metrics.PIPELINE, counts, strict=True)]
+    return [
+        {"status": s, "label": str(labels[s]), "count": n}
+        for s, n in zip(metrics.PIPELINE, counts, strict=True)
+    ]
 
 
 def criteria_analysis(rows: list[CustomerYear], version) -> dict:
@@ -289,7 +298,9 @@ def criteria_analysis(rows: list[CustomerYear], version) -> dict:
             {
                 "dimension": name,
                 "scored": len(pairs),
-                "rho": metrics.spearman([float(p[0]) for p in pairs], [p[1] for p in pairs]) if pairs else None,
+                "rho": metrics.spearman([float(p[0]) for p in pairs], [p[1] for p in pairs])
+                if pairs
+                else None,
             }
         )
     conversion = {
@@ -305,7 +316,9 @@ def criteria_analysis(rows: list[CustomerYear], version) -> dict:
         "conversion": [{"tier": t, "label": _tier_label(t), "rate": conversion[t]} for t in TIER_ORDER],
         "tier1_vs_tier3": (conversion[Tier.TIER1], conversion[Tier.TIER3]),
         "flagged": [c for c in criteria if c["separated_nothing"]],
-        "say_no_became_projects": [r for r in rows if r.tier == Tier.NO and r.end_stage >= metrics.PROPOSAL_SENT],
+        "say_no_became_projects": [
+            r for r in rows if r.tier == Tier.NO and r.end_stage >= metrics.PROPOSAL_SENT
+        ],
         "tier1_no_progress": [r for r in rows if r.tier == Tier.TIER1 and r.progress <= 0],
     }
 

@@ -42,7 +42,9 @@ CONTINUING_TIERS = (Tier.TIER1, Tier.TIER2, Tier.TIER3)
 
 def continuing_customers(review: Review):
     """This year's target customers (decided tiers 1–3 on this year's list), in customer order."""
-    listed = ListEntry.objects.filter(year=review.year, customer__unit_id=review.unit_id).values("customer_id")
+    listed = ListEntry.objects.filter(year=review.year, customer__unit_id=review.unit_id).values(
+        "customer_id"
+    )
     targets = Target.objects.filter(year=review.year, tier__in=CONTINUING_TIERS, customer_id__in=listed)
     return (
         Customer.objects.filter(pk__in=targets.values("customer_id"))
@@ -112,7 +114,9 @@ def _apply_changes(*, actor, version, changes) -> None:
 
 
 @transaction.atomic
-def review_carry_forward(*, actor, review: Review, drop_customer_ids: Iterable[int] = (), now=None) -> CarryForward:
+def review_carry_forward(
+    *, actor, review: Review, drop_customer_ids: Iterable[int] = (), now=None
+) -> CarryForward:
     scope = scope_for(actor)
     if not scope.can(Action.SUBMIT_REVIEW, review):
         raise PermissionDenied
@@ -167,4 +171,3 @@ def review_carry_forward(*, actor, review: Review, drop_customer_ids: Iterable[i
         carried_by=actor,
         carried_at=now or timezone.now(),
     )
-

@@ -89,15 +89,21 @@ def _url(review) -> str:
 
 
 def _bg_vps(review):
-    return get_user_model().objects.filter(
-        is_active=True, memberships__role=Role.BG_VP, memberships__group_id=review.unit.group_id
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, memberships__role=Role.BG_VP, memberships__group_id=review.unit.group_id
+        )
+        .distinct()
+    )
 
 
 def _bu_vps(review):
-    return get_user_model().objects.filter(
-        is_active=True, memberships__role=Role.BU_VP, memberships__unit_id=review.unit_id
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__role=Role.BU_VP, memberships__unit_id=review.unit_id)
+        .distinct()
+    )
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -111,7 +117,9 @@ def review_start(*, actor, unit: BusinessUnit, year: int) -> Review:
 
 # --- summaries -----------------------------------------------------------------------------------
 @transaction.atomic
-def summary_save(*, actor, review: Review, kind: str, text: str, segment: Segment | None = None) -> ReviewSummary:
+def summary_save(
+    *, actor, review: Review, kind: str, text: str, segment: Segment | None = None
+) -> ReviewSummary:
     slots = summary_slots_for(actor, review)
     segment_id = segment.pk if segment else None
     _require(any(k == kind and (s.pk if s else None) == segment_id for k, s in slots))
@@ -240,7 +248,9 @@ def weight_sums_after(review: Review, version) -> dict[str, int]:
     }
     sums: dict[str, int] = {}
     for criterion in version.criteria.all():
-        sums[criterion.dimension] = sums.get(criterion.dimension, 0) + proposed.get(criterion.pk, criterion.weight)
+        sums[criterion.dimension] = sums.get(criterion.dimension, 0) + proposed.get(
+            criterion.pk, criterion.weight
+        )
     return sums
 
 

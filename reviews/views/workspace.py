@@ -48,14 +48,21 @@ def review_list(request):
     rows = review_board(user=request.user, year=year)
     for row in rows:
         row["can_start"] = row["review"] is None and scope.can_in(Action.SUBMIT_REVIEW, unit=row["unit"])
-    groups = [g for g in BusinessGroup.objects.filter(pk__in={r["unit"].group_id for r in rows})]
+    groups = list(BusinessGroup.objects.filter(pk__in={r["unit"].group_id for r in rows}))
     groups = [
-        g for g in groups if scope.is_admin or any(m.role == Role.BG_VP and m.group_id == g.pk for m in scope.memberships)
+        g
+        for g in groups
+        if scope.is_admin or any(m.role == Role.BG_VP and m.group_id == g.pk for m in scope.memberships)
     ]
     return render(
         request,
         "reviews/review_list.html",
-        {"rows": rows, "year": year, "years": range(default_year() + 1, default_year() - 5, -1), "groups": groups},
+        {
+            "rows": rows,
+            "year": year,
+            "years": range(default_year() + 1, default_year() - 5, -1),
+            "groups": groups,
+        },
     )
 
 
@@ -92,7 +99,11 @@ def _summaries_for(request, review):
                 "label": SummaryKind(kind).label,
                 "segment": segment,
                 "form": SummaryForm(
-                    initial={"kind": kind, "segment": segment.pk if segment else None, "text": current.text if current else ""}
+                    initial={
+                        "kind": kind,
+                        "segment": segment.pk if segment else None,
+                        "text": current.text if current else "",
+                    }
                 ),
             }
         )
@@ -199,7 +210,9 @@ def change_add(request, pk):
     def add(review):
         criterion = None
         if data["criterion"]:
-            criterion = Criterion.objects.filter(pk=data["criterion"], version__unit_id=review.unit_id).first()
+            criterion = Criterion.objects.filter(
+                pk=data["criterion"], version__unit_id=review.unit_id
+            ).first()
         svc.change_propose(
             actor=request.user, review=review, kind=data["kind"], criterion=criterion,
             dimension=data["dimension"], tier=data["tier"], value=data["value"], text=data["text"],
@@ -276,14 +289,20 @@ def review_carry_forward(request, pk):
 @login_required
 def review_compare(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    return render(request, "reviews/review_compare.html", {"review": review, "compare": compare_years(review, user=request.user)})
+    return render(
+        request,
+        "reviews/review_compare.html",
+        {"review": review, "compare": compare_years(review, user=request.user)},
+    )
 
 
 @login_required
 def group_overview(request, group_pk):
     scope = scope_for(request)
     group = get_object_or_404(BusinessGroup, pk=group_pk)
-    if not (scope.is_admin or any(m.role == Role.BG_VP and m.group_id == group.pk for m in scope.memberships)):
+    if not (
+        scope.is_admin or any(m.role == Role.BG_VP and m.group_id == group.pk for m in scope.memberships)
+    ):
         if scope.filter(BusinessGroup.objects.filter(pk=group.pk)).exists():
             raise PermissionDenied
         raise Http404
@@ -296,7 +315,11 @@ def group_overview(request, group_pk):
         row["quality"] = report["data_quality"]
         row["inquiries"] = report["inquiries"]
         row["overall"] = next(
-            (s for s in (row["review"].summaries.all() if row["review"] else []) if s.kind == SummaryKind.OVERALL),
+            (
+                s
+                for s in (row["review"].summaries.all() if row["review"] else [])
+                if s.kind == SummaryKind.OVERALL
+            ),
             None,
         )
     return render(request, "reviews/group_overview.html", {"group": group, "year": year, "rows": rows})

@@ -40,7 +40,9 @@ def seeded(org, buvp, bgvp, segmgr, am, pr):
     version_activate(actor=buvp, version=version)
     criteria = {c.name: c for c in version.criteria.all()}
 
-    def customer(name, segment, tier, *, status="", completeness=0, verified=None, owner=None, attr=None, feas=None):
+    def customer(
+        name, segment, tier, *, status="", completeness=0, verified=None, owner=None, attr=None, feas=None
+    ):
         c = CustomerFactory(
             segment=segment, name=name, development_status=status, completeness=completeness,
             last_verified_at=verified, daily_owner=owner,
@@ -53,11 +55,57 @@ def seeded(org, buvp, bgvp, segmgr, am, pr):
             )  # fmt: skip
         return c
 
-    c1 = customer("甲公司", org.auto, "tier1", status="negotiating", completeness=90, verified=_at(2025, 10, 1), owner=am, attr="7.00", feas="8.00")
-    c2 = customer("乙公司", org.auto, "tier1", status="first_contact", completeness=50, owner=am, attr="6.00", feas="6.00")
-    c3 = customer("丙公司", org.auto, "tier2", status="closed", completeness=80, verified=_at(2025, 3, 1), attr="4.00", feas="9.00")
-    c4 = customer("丁公司", org.elec, "tier3", status="first_contact", completeness=100, verified=_at(2025, 12, 1), attr="8.00", feas="3.00")
-    c5 = customer("戊公司", org.auto, "no", status="negotiating", completeness=0, verified=_at(2024, 12, 1), attr="3.00", feas="2.00")
+    c1 = customer(
+        "甲公司",
+        org.auto,
+        "tier1",
+        status="negotiating",
+        completeness=90,
+        verified=_at(2025, 10, 1),
+        owner=am,
+        attr="7.00",
+        feas="8.00",
+    )
+    c2 = customer(
+        "乙公司",
+        org.auto,
+        "tier1",
+        status="first_contact",
+        completeness=50,
+        owner=am,
+        attr="6.00",
+        feas="6.00",
+    )
+    c3 = customer(
+        "丙公司",
+        org.auto,
+        "tier2",
+        status="closed",
+        completeness=80,
+        verified=_at(2025, 3, 1),
+        attr="4.00",
+        feas="9.00",
+    )
+    c4 = customer(
+        "丁公司",
+        org.elec,
+        "tier3",
+        status="first_contact",
+        completeness=100,
+        verified=_at(2025, 12, 1),
+        attr="8.00",
+        feas="3.00",
+    )
+    c5 = customer(
+        "戊公司",
+        org.auto,
+        "no",
+        status="negotiating",
+        completeness=0,
+        verified=_at(2024, 12, 1),
+        attr="3.00",
+        feas="2.00",
+    )
     c6 = customer("己公司", org.auto, None, completeness=60)
     off_list = CustomerFactory(segment=org.auto, name="名单外公司", completeness=100)
     foreign = CustomerFactory(segment=org.other_segment, name="外部公司", completeness=100)
@@ -90,7 +138,13 @@ def seeded(org, buvp, bgvp, segmgr, am, pr):
 
     def plan(c, done, result=""):
         PromotionPlan.objects.create(
-            customer=c, year=YEAR, objective="目标", decision_makers="CIO", format="seminar", done=done, result=result
+            customer=c,
+            year=YEAR,
+            objective="目标",
+            decision_makers="CIO",
+            format="seminar",
+            done=done,
+            result=result,
         )
 
     plan(c1, True, "签约意向")

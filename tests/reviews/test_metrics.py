@@ -69,7 +69,9 @@ def test_cadence_counts_completed_windows_and_windows_with_a_contact():
 
 
 def test_cadence_owes_nothing_without_a_cadence_or_period():
-    assert metrics.cadence_kept([date(2025, 1, 1)], start=date(2025, 1, 1), end=date(2025, 12, 31), cadence_days=None) == (0, 0)
+    assert metrics.cadence_kept(
+        [date(2025, 1, 1)], start=date(2025, 1, 1), end=date(2025, 12, 31), cadence_days=None
+    ) == (0, 0)
     assert metrics.cadence_kept([], start=date(2025, 2, 1), end=date(2025, 1, 1), cadence_days=30) == (0, 0)
     assert metrics.cadence_kept([], start=date(2025, 1, 1), end=date(2025, 1, 10), cadence_days=30) == (0, 0)
 

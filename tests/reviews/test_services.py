@@ -36,9 +36,13 @@ def test_review_start_is_for_the_bu_vp_and_idempotent(seeded, review):
 def test_each_role_writes_its_own_summary(seeded, review):
     slots = svc.summary_slots_for(seeded.segmgr, review)
     assert slots == [(SummaryKind.SEGMENT, seeded.org.auto)]
-    svc.summary_save(actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.auto, text="汽车总结")
+    svc.summary_save(
+        actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.auto, text="汽车总结"
+    )
     with pytest.raises(PermissionDenied):
-        svc.summary_save(actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.elec, text="x")
+        svc.summary_save(
+            actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.elec, text="x"
+        )
     with pytest.raises(PermissionDenied):
         svc.summary_save(actor=seeded.segmgr, review=review, kind=SummaryKind.OVERALL, text="x")
     svc.summary_save(actor=seeded.am, review=review, kind=SummaryKind.ACCOUNTS, text="我的客户")
@@ -46,7 +50,9 @@ def test_each_role_writes_its_own_summary(seeded, review):
     with pytest.raises(PermissionDenied):
         svc.summary_save(actor=seeded.pr, review=review, kind=SummaryKind.ACCOUNTS, text="x")
     # Writing again replaces the text, it does not add a second summary.
-    svc.summary_save(actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.auto, text="修改后")
+    svc.summary_save(
+        actor=seeded.segmgr, review=review, kind=SummaryKind.SEGMENT, segment=seeded.org.auto, text="修改后"
+    )
     texts = sorted(review.summaries.values_list("kind", "text"))
     assert texts == [("accounts", "我的客户"), ("inquiries", "查询总结"), ("segment", "修改后")]
     with pytest.raises(ValidationError):
@@ -64,11 +70,25 @@ def test_submission_needs_the_overall_summary_goals_and_weights_summing_to_100(s
         svc.review_submit(actor=seeded.buvp, review=review)
     assert len(err.value.messages) == 2
     _ready(seeded, review)
-    svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["财务业绩"], value=30, reason="财务数据区分度低")
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="weight",
+        criterion=seeded.criteria["财务业绩"],
+        value=30,
+        reason="财务数据区分度低",
+    )
     with pytest.raises(ValidationError) as err:
         svc.review_submit(actor=seeded.buvp, review=review)
     assert "90%" in err.value.messages[0]
-    svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["地理位置"], value=20, reason="地理位置影响实施")
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="weight",
+        criterion=seeded.criteria["地理位置"],
+        value=20,
+        reason="地理位置影响实施",
+    )
     svc.review_submit(actor=seeded.buvp, review=review)
     review.refresh_from_db()
     assert review.status == ReviewStatus.SUBMITTED and review.submitted_by == seeded.buvp
@@ -77,18 +97,62 @@ def test_submission_needs_the_overall_summary_goals_and_weights_summing_to_100(s
 
 def test_a_change_needs_a_reason_and_a_valid_value(seeded, review):
     with pytest.raises(ValidationError):
-        svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["财务业绩"], value=30, reason=" ")
+        svc.change_propose(
+            actor=seeded.buvp,
+            review=review,
+            kind="weight",
+            criterion=seeded.criteria["财务业绩"],
+            value=30,
+            reason=" ",
+        )
     with pytest.raises(ValidationError):
-        svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["财务业绩"], value="12.5", reason="r")
+        svc.change_propose(
+            actor=seeded.buvp,
+            review=review,
+            kind="weight",
+            criterion=seeded.criteria["财务业绩"],
+            value="12.5",
+            reason="r",
+        )
     with pytest.raises(ValidationError):
-        svc.change_propose(actor=seeded.buvp, review=review, kind="threshold", dimension="attractiveness", value=11, reason="r")
+        svc.change_propose(
+            actor=seeded.buvp,
+            review=review,
+            kind="threshold",
+            dimension="attractiveness",
+            value=11,
+            reason="r",
+        )
     with pytest.raises(ValidationError):
-        svc.change_propose(actor=seeded.buvp, review=review, kind="cadence", tier="tier1", value=0, reason="r")
+        svc.change_propose(
+            actor=seeded.buvp, review=review, kind="cadence", tier="tier1", value=0, reason="r"
+        )
     with pytest.raises(PermissionDenied):
-        svc.change_propose(actor=seeded.segmgr, review=review, kind="threshold", dimension="attractiveness", value=6, reason="r")
-    change = svc.change_propose(actor=seeded.buvp, review=review, kind="threshold", dimension="attractiveness", value="6.0", reason="一级太多")
+        svc.change_propose(
+            actor=seeded.segmgr,
+            review=review,
+            kind="threshold",
+            dimension="attractiveness",
+            value=6,
+            reason="r",
+        )
+    change = svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="threshold",
+        dimension="attractiveness",
+        value="6.0",
+        reason="一级太多",
+    )
     assert change.current_value == Decimal("5.50")
-    again = svc.change_propose(actor=seeded.buvp, review=review, kind="threshold", dimension="attractiveness", value="6.5", reason="更严")
+    again = svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="threshold",
+        dimension="attractiveness",
+        value="6.5",
+        reason="更严",
+    )
     assert again.pk == change.pk and review.changes.count() == 1
     svc.change_withdraw(actor=seeded.buvp, review=review, change=again)
     assert review.changes.count() == 0
@@ -130,11 +194,41 @@ def test_only_the_bg_vp_comments_and_confirms_a_submitted_review(seeded, review,
 
 def test_carry_forward_in_one_step(seeded, review):
     _ready(seeded, review)
-    svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["财务业绩"], value=30, reason="财务数据区分度低")
-    svc.change_propose(actor=seeded.buvp, review=review, kind="weight", criterion=seeded.criteria["地理位置"], value=20, reason="地理位置影响实施")
-    svc.change_propose(actor=seeded.buvp, review=review, kind="threshold", dimension="attractiveness", value="6", reason="一级客户过多")
-    svc.change_propose(actor=seeded.buvp, review=review, kind="cadence", tier="tier1", value=45, reason="每月接触难以做到")
-    svc.change_propose(actor=seeded.buvp, review=review, kind="principle", tier="tier3", text="先投资方案能力", reason="三级转化为零")
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="weight",
+        criterion=seeded.criteria["财务业绩"],
+        value=30,
+        reason="财务数据区分度低",
+    )
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="weight",
+        criterion=seeded.criteria["地理位置"],
+        value=20,
+        reason="地理位置影响实施",
+    )
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="threshold",
+        dimension="attractiveness",
+        value="6",
+        reason="一级客户过多",
+    )
+    svc.change_propose(
+        actor=seeded.buvp, review=review, kind="cadence", tier="tier1", value=45, reason="每月接触难以做到"
+    )
+    svc.change_propose(
+        actor=seeded.buvp,
+        review=review,
+        kind="principle",
+        tier="tier3",
+        text="先投资方案能力",
+        reason="三级转化为零",
+    )
     with pytest.raises(ValidationError):  # not confirmed yet
         cf.review_carry_forward(actor=seeded.buvp, review=review)
     svc.review_submit(actor=seeded.buvp, review=review)
@@ -155,7 +249,13 @@ def test_carry_forward_in_one_step(seeded, review):
     assert principles["tier1"].contact_cadence_days == 45
     assert principles["tier3"].service_principle == "先投资方案能力"
     assert principles["tier2"].contact_cadence_days == 90
-    for reason in ("财务数据区分度低", "地理位置影响实施", "一级客户过多", "每月接触难以做到", "三级转化为零"):
+    for reason in (
+        "财务数据区分度低",
+        "地理位置影响实施",
+        "一级客户过多",
+        "每月接触难以做到",
+        "三级转化为零",
+    ):
         assert reason in version.note
     # This year's version is untouched.
     seeded.version.refresh_from_db()

@@ -36,17 +36,32 @@ def test_key_customers_per_tier(seeded):
     t1 = _by(kc["by_tier"], "tier", "tier1")
     assert (t1["customers"], t1["moved"], t1["steps"], t1["proposals"], t1["closed"]) == (2, 1, 3, 1, 0)
     assert (t1["contacts_due"], t1["contacts_made"], t1["cadence_kept"]) == (24, 2, Decimal("8.3"))
-    assert (t1["plans"], t1["plans_done"], t1["plans_with_result"], t1["plans_done_pct"]) == (2, 1, 1, Decimal("50.0"))
+    assert (t1["plans"], t1["plans_done"], t1["plans_with_result"], t1["plans_done_pct"]) == (
+        2,
+        1,
+        1,
+        Decimal("50.0"),
+    )
     assert t1["mean_steps"] == Decimal("1.50")
     t2 = _by(kc["by_tier"], "tier", "tier2")
-    assert (t2["customers"], t2["steps"], t2["proposals"], t2["closed"], t2["cadence_kept"]) == (1, 5, 1, 1, Decimal("50.0"))
+    assert (t2["customers"], t2["steps"], t2["proposals"], t2["closed"], t2["cadence_kept"]) == (
+        1,
+        5,
+        1,
+        1,
+        Decimal("50.0"),
+    )
     t3 = _by(kc["by_tier"], "tier", "tier3")
     assert (t3["customers"], t3["steps"], t3["cadence_kept"]) == (1, 1, Decimal("50.0"))
     no = _by(kc["by_tier"], "tier", "no")
     assert (no["customers"], no["proposals"], no["cadence_kept"]) == (1, 1, None)
     untiered = _by(kc["by_tier"], "tier", "")
     assert untiered["customers"] == 1
-    assert (kc["targets"]["customers"], kc["targets"]["contacts_due"], kc["targets"]["contacts_made"]) == (4, 30, 5)
+    assert (kc["targets"]["customers"], kc["targets"]["contacts_due"], kc["targets"]["contacts_made"]) == (
+        4,
+        30,
+        5,
+    )
     assert kc["targets"]["cadence_kept"] == Decimal("16.7")
     assert kc["total"]["proposals"] == 3 and kc["total"]["closed"] == 1
 
@@ -58,7 +73,12 @@ def test_key_customers_per_segment_and_owner(seeded):
     assert (auto["customers"], auto["moved"], auto["steps"], auto["proposals"]) == (5, 3, 12, 3)
     assert (elec["customers"], elec["moved"], elec["steps"]) == (1, 1, 1)
     am = _by(kc["by_owner"], "owner_id", seeded.am.pk)
-    assert (am["customers"], am["contacts_due"], am["contacts_made"], am["cadence_kept"]) == (2, 24, 2, Decimal("8.3"))
+    assert (am["customers"], am["contacts_due"], am["contacts_made"], am["cadence_kept"]) == (
+        2,
+        24,
+        2,
+        Decimal("8.3"),
+    )
     unowned = _by(kc["by_owner"], "owner_id", None)
     assert (unowned["customers"], unowned["contacts_due"], unowned["contacts_made"]) == (2, 6, 3)
 
@@ -79,7 +99,12 @@ def test_criteria_analysis(seeded):
     flagged = {c["criterion"].name for c in ca["flagged"]}
     assert "地理位置" in flagged and "财务业绩" not in flagged
     assert ca["tier1_vs_tier3"] == (Decimal("50.0"), Decimal("0.0"))
-    assert [c["rate"] for c in ca["conversion"]] == [Decimal("50.0"), Decimal("100.0"), Decimal("0.0"), Decimal("100.0")]
+    assert [c["rate"] for c in ca["conversion"]] == [
+        Decimal("50.0"),
+        Decimal("100.0"),
+        Decimal("0.0"),
+        Decimal("100.0"),
+    ]
     assert [r.name for r in ca["say_no_became_projects"]] == ["戊公司"]
     assert [r.name for r in ca["tier1_no_progress"]] == ["乙公司"]
     dims = {d["dimension"]: d for d in ca["dimensions"]}
