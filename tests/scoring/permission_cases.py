@@ -6,7 +6,7 @@ from tests.permissions import Case, everyone
 
 YEAR = 2025
 Q = f"?bu=MFG&year={YEAR}"
-IN_ORG = dict(admin_user=200, bgvp=200, buvp=200, segmgr=200, am=200, researcher=200, pr=200)
+IN_ORG = {"admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "am": 200, "researcher": 200, "pr": 200}
 
 
 def with_version(ctx):
