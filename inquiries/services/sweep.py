@@ -36,6 +36,7 @@ class _Recipients:
         self._deciders: dict = {}
         self._bu_vps: dict = {}
         self._bg_vps: dict = {}
+        self._visible: dict[int, set[int]] = {}
 
     def deciders(self, inquiry):
         key = (inquiry.unit_id, inquiry.segment_id)
@@ -56,12 +57,28 @@ class _Recipients:
             self._bg_vps[group_id] = bg_vps(group_id)
         return self._bg_vps[group_id]
 
-    @staticmethod
-    def in_scope(user, inquiry):
+    def prefetch(self, rows: list[Inquiry]) -> None:
+        """Which of this batch's rows each named person (logger, account manager) may see: one
+        scoped query per person and batch instead of one per row."""
+        ids = [row.pk for row in rows]
+        people = {u.pk: u for row in rows for u in (row.logged_by, row.account_manager) if u is not None}
+        self._visible = {
+            pk: set(
+                scope_for(user)
+                .filter(Inquiry.objects.filter(pk__in=ids), Action.VIEW)
+                .values_list("pk", flat=True)
+            )
+            for pk, user in people.items()
+        }
+
+    def in_scope(self, user, inquiry):
         """A person named on the row (logger, account manager) hears only while they may see it."""
         if user is None or not user.is_active:
             return []
-        return [user] if scope_for(user).can(Action.VIEW, inquiry) else []
+        visible = self._visible.get(user.pk)
+        if visible is None:
+            visible = {inquiry.pk} if scope_for(user).can(Action.VIEW, inquiry) else set()
+        return [user] if inquiry.pk in visible else []
 
     def for_event(self, inquiry, clock: str, event: str):
         if event == sla.Event.REMINDER:
@@ -78,7 +95,7 @@ class _Recipients:
 
 
 def _process(inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult) -> None:
-    changed = ["next_sla_at"]
+    changed: dict = {}
     for clock in inquiry.clocks():
         for event in sla.events_due(clock, now):
             notify(
@@ -90,21 +107,22 @@ def _process(inquiry: Inquiry, now: datetime, recipients: _Recipients, result: S
             )
             reminded, escalated = f"{clock.name}_reminded_at", f"{clock.name}_escalated_at"
             if event == sla.Event.REMINDER:
-                setattr(inquiry, reminded, now)
-                changed.append(reminded)
+                changed[reminded] = now
                 result.reminders += 1
             else:
-                setattr(inquiry, escalated, now)
-                changed.append(escalated)
+                changed[escalated] = now
                 if getattr(inquiry, reminded) is None:  # skipped: the escalation says more
-                    setattr(inquiry, reminded, now)
-                    changed.append(reminded)
+                    changed[reminded] = now
                 SlaBreach.objects.get_or_create(
                     inquiry=inquiry, clock=clock.name, defaults={"due_at": clock.due_at, "detected_at": now}
                 )
                 result.escalations += 1
+    for field, value in changed.items():
+        setattr(inquiry, field, value)
     refresh_next_sla(inquiry)
-    inquiry.save(update_fields=changed)
+    changed["next_sla_at"] = inquiry.next_sla_at
+    # Bookkeeping of the engine, not a change of the record: a plain UPDATE (no history row).
+    Inquiry.objects.filter(pk=inquiry.pk).update(**changed)
 
 
 def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
@@ -125,6 +143,7 @@ def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult
                 qs = qs.select_for_update(skip_locked=True, of=("self",))
             rows = list(qs[:batch])
             fresh = [row for row in rows if row.pk not in seen]
+            recipients.prefetch(fresh)
             for inquiry in fresh:
                 seen.add(inquiry.pk)
                 _process(inquiry, now, recipients, result)

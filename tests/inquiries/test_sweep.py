@@ -188,3 +188,15 @@ def test_the_sweep_runs_in_batches(org, pr, segmgr, log):
     result = sla_sweep(now=T0 + timedelta(minutes=21), batch=3)
     assert result.reminders == 7
     assert sla_sweep(now=T0 + timedelta(minutes=21), batch=3).reminders == 0
+
+
+def test_a_logger_who_left_the_unit_is_not_reminded_the_decision_makers_are(org, pr, segmgr, log):
+    from prioritization.models import Membership
+
+    with time_machine.travel(T0, tick=False) as clock:
+        inquiry = log(pr, complete=False)
+        Membership.objects.filter(user=pr).delete()
+        clock.move_to(T0 + timedelta(minutes=20))
+        assert sla_sweep().reminders == 1
+    assert keys(pr) == []
+    assert f"inquiry:{inquiry.pk}:log-reminder" in keys(segmgr)
