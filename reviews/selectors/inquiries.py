@@ -48,6 +48,7 @@ def _person(first, last, username) -> str:
 
 
 def inquiry_figures(*, user, unit, year: int, now: datetime | None = None) -> dict | None:
+    """The year's figures of one BU (or, with unit=None, of every BU the user sees)."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     start = datetime(year, 1, 1, tzinfo=tz)
@@ -57,7 +58,10 @@ def inquiry_figures(*, user, unit, year: int, now: datetime | None = None) -> di
         person_fields += [f"{who}_id", f"{who}__first_name", f"{who}__last_name", f"{who}__username"]
     rows = list(
         scope_for(user)
-        .filter(Inquiry.objects.filter(unit=unit, call_at__gte=start, call_at__lte=end), Action.VIEW)
+        .filter(
+            Inquiry.objects.filter(call_at__gte=start, call_at__lte=end, **({"unit": unit} if unit else {})),
+            Action.VIEW,
+        )
         .values(
             "pk", "call_at", "importance", "decision", "customer_id",
             *[c[1] for c in CLOCKS], *[c[2] for c in CLOCKS], *person_fields,

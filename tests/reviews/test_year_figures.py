@@ -130,5 +130,5 @@ def test_figures_are_narrowed_to_what_the_viewer_may_see(seeded):
 
 
 def test_the_report_takes_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         year_report(user=seeded.buvp, unit=seeded.org.unit, year=2025)

@@ -38,7 +38,7 @@
 
   function draw() {
     if (typeof window.echarts === "undefined") { return; }
-    document.querySelectorAll("script[type='application/json'][data-charts], #review-charts").forEach(function (node) {
+    document.querySelectorAll("script[type='application/json'][id^='charts-'], #review-charts").forEach(function (node) {
       var specs;
       try { specs = JSON.parse(node.textContent); } catch (e) { return; }
       (Array.isArray(specs) ? specs : [specs]).forEach(function (spec) {
