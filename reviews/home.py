@@ -122,12 +122,11 @@ def due_panel(user, scope, year: int, today) -> dict | None:
     reviews = []
     visible = scope.filter(Review.objects.select_related("unit"), Action.REVIEW)
     if scope.allows(Action.CONFIRM_REVIEW):
-        reviews += [
-            r
-            for r in scope.filter(Review.objects.select_related("unit"), Action.CONFIRM_REVIEW).filter(
+        reviews += list(
+            scope.filter(Review.objects.select_related("unit"), Action.CONFIRM_REVIEW).filter(
                 status=ReviewStatus.SUBMITTED
             )
-        ]
+        )
     if scope.allows(Action.SUBMIT_REVIEW):
         for r in scope.filter(Review.objects.select_related("unit"), Action.SUBMIT_REVIEW).filter(
             status__in=[ReviewStatus.DRAFT, ReviewStatus.CONFIRMED], carry_forward__isnull=True
