@@ -393,3 +393,55 @@ def tier_from_sums(
     attractiveness = Fraction(a_sum, a_den)
     feasibility = Fraction(f_sum, f_den)
     return attractiveness, feasibility, propose_tier(attractiveness, feasibility, thresholds)
+
+
+@dataclass(frozen=True)
+class SumRow:
+    """A customer whose every evaluator scored every criterion: Σ(tenths × weight) per dimension and
+    the number of evaluators (the `score` fast path; the same rule, in integers)."""
+
+    key: object
+    name: str
+    a_sum: int
+    f_sum: int
+    evaluators: int
+
+
+def _shown_ratio(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator rounded half-even to two places, in integers."""
+    quotient, rest = divmod(numerator * 100, denominator)
+    if 2 * rest > denominator or (2 * rest == denominator and quotient % 2 == 1):
+        quotient += 1
+    return Decimal(quotient).scaleb(-2)
+
+
+def rank_sums(
+    rows: Sequence[SumRow], a_weight: int, f_weight: int, thresholds: Thresholds
+) -> list[tuple[object, int, Decimal, Decimal, str]]:
+    """(key, rank, attractiveness, feasibility, proposed tier) for complete customers given as integer
+    sums — exactly `evaluate` + `rank`, without building a Fraction per customer."""
+    ta, tf = exact(thresholds.attractiveness), exact(thresholds.feasibility)
+    same_evaluators = len({r.evaluators for r in rows}) <= 1
+
+    def key(row: SumRow):
+        combined = row.a_sum * f_weight + row.f_sum * a_weight  # ∝ mean of both scores × evaluators
+        if same_evaluators:
+            return (-combined, -row.a_sum, row.name, str(row.key))
+        return (
+            -Fraction(combined, row.evaluators),
+            -Fraction(row.a_sum, row.evaluators),
+            row.name,
+            str(row.key),
+        )
+
+    result = []
+    for position, row in enumerate(sorted(rows, key=key), start=1):
+        a_den = 10 * a_weight * row.evaluators
+        f_den = 10 * f_weight * row.evaluators
+        high_a = row.a_sum * ta.denominator >= ta.numerator * a_den
+        high_f = row.f_sum * tf.denominator >= tf.numerator * f_den
+        tier = TIER1 if high_a and high_f else TIER2 if high_f else TIER3 if high_a else NO
+        result.append(
+            (row.key, position, _shown_ratio(row.a_sum, a_den), _shown_ratio(row.f_sum, f_den), tier)
+        )
+    return result

@@ -213,36 +213,47 @@ def _uneven_evaluations(customer_ids, specs, thresholds):
     per_customer = defaultdict(lambda: defaultdict(list))
     for customer_id, criterion_id, value in rows:
         per_customer[customer_id][criterion_id].append(Fraction(value, 10))
-    return {
-        cid: scoring.evaluate(dict(per_customer[cid]), specs, thresholds)
-        for cid in customer_ids
-    }
+    return {cid: scoring.evaluate(dict(per_customer[cid]), specs, thresholds) for cid in customer_ids}
+
+
+def _aggregates(version):
+    """customer id → (Σ attractiveness tenths×weight, Σ feasibility, evaluators) for customers every
+    evaluator of whom scored every criterion, and the list of the other (uneven) customers."""
+    specs = criterion_specs(version)
+    n_attr = sum(1 for s in specs if s.dimension == scoring.ATTRACTIVENESS)
+    n_feas = len(specs) - n_attr
+    even, uneven = {}, []
+    with connection.cursor() as cursor:
+        cursor.execute(_aggregate_sql(version, specs))
+        for customer_id, a_sum, f_sum, a_rows, f_rows, evaluators in cursor.fetchall():
+            if a_rows == n_attr * evaluators and f_rows == n_feas * evaluators and n_attr and n_feas:
+                even[customer_id] = (int(a_sum), int(f_sum), evaluators)
+            else:
+                uneven.append(customer_id)
+    return specs, even, uneven
+
+
+def _weights(specs):
+    return (
+        sum(s.weight for s in specs if s.dimension == scoring.ATTRACTIVENESS),
+        sum(s.weight for s in specs if s.dimension == scoring.FEASIBILITY),
+    )
 
 
 def evaluations_for(*, version, customer_ids=None) -> dict[int, scoring.Evaluation]:
     """customer id → Evaluation for every customer with at least one score on the version."""
-    specs = criterion_specs(version)
+    specs, even, uneven = _aggregates(version)
     thresholds = thresholds_of(version)
-    n_attr = sum(1 for s in specs if s.dimension == scoring.ATTRACTIVENESS)
-    n_feas = len(specs) - n_attr
-    w_attr = sum(s.weight for s in specs if s.dimension == scoring.ATTRACTIVENESS)
-    w_feas = sum(s.weight for s in specs if s.dimension == scoring.FEASIBILITY)
+    w_attr, w_feas = _weights(specs)
     wanted = None if customer_ids is None else set(customer_ids)
     result = {}
-    uneven = []
-    with connection.cursor() as cursor:
-        cursor.execute(_aggregate_sql(version, specs))
-        for customer_id, a_sum, f_sum, a_rows, f_rows, evaluators in cursor.fetchall():
-            if wanted is not None and customer_id not in wanted:
-                continue
-            if a_rows == n_attr * evaluators and f_rows == n_feas * evaluators and w_attr and w_feas:
-                # Every evaluator scored every criterion: the mean of means is the plain sum.
-                a, f, tier = scoring.tier_from_sums(
-                    int(a_sum), 10 * w_attr * evaluators, int(f_sum), 10 * w_feas * evaluators, thresholds
-                )
-                result[customer_id] = scoring.Evaluation(a, f, tier)
-            else:
-                uneven.append(customer_id)
+    for customer_id, (a_sum, f_sum, evaluators) in even.items():
+        if wanted is None or customer_id in wanted:
+            a, f, tier = scoring.tier_from_sums(
+                a_sum, 10 * w_attr * evaluators, f_sum, 10 * w_feas * evaluators, thresholds
+            )
+            result[customer_id] = scoring.Evaluation(a, f, tier)
+    uneven = [c for c in uneven if wanted is None or c in wanted]
     if uneven:
         result.update(_uneven_evaluations(uneven, specs, thresholds))
     return result
@@ -255,14 +266,16 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
     Returns the counts of the `score` command's summary (narrowed to `segment` when given)."""
     version = version or version_in_force(unit=unit, year=year)
     now = now or timezone.now()
-    evaluations = evaluations_for(version=version)
+    thresholds = thresholds_of(version)
+    specs, even, uneven = _aggregates(version)
+    w_attr, w_feas = _weights(specs)
+    uneven_evaluations = _uneven_evaluations(uneven, specs, thresholds) if uneven else {}
     listed = ListEntry.objects.filter(year=year, customer__unit=unit).values_list(
         "customer_id", "customer__name", "customer__segment_id"
     )
     by_segment = defaultdict(list)
-    for customer_id, name, segment_id in listed:
-        evaluation = evaluations.get(customer_id) or scoring.Evaluation(None, None, None, ("*",))
-        by_segment[segment_id].append(scoring.Ranked(customer_id, name, evaluation))
+    for row in listed:
+        by_segment[row[2]].append(row)
     existing = {
         row[0]: row
         for row in Target.objects.filter(year=year, customer__unit=unit).values_list(
@@ -271,35 +284,62 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
     }
     counts = dict.fromkeys(["scored", "tier1", "tier2", "tier3", "no", "incomplete"], 0)
     creates, updates = [], []
-    for segment_id, items in by_segment.items():
-        for item in scoring.rank(items):
-            ev = item.evaluation
-            values = (
-                scoring.shown(ev.attractiveness),
-                scoring.shown(ev.feasibility),
-                item.rank,
-                ev.incomplete,
-                ev.tier or "",
-            )
-            if segment is None or segment_id == segment.pk:
-                counts["scored"] += 1
-                counts[ev.tier or "incomplete"] += 1
-            old = existing.get(item.key)
-            if old is None:
-                creates.append(
-                    Target(
-                        customer_id=item.key,
-                        year=year,
-                        attractiveness=values[0],
-                        feasibility=values[1],
-                        rank=values[2],
-                        incomplete=values[3],
-                        proposed_tier=values[4],
-                        scored_at=now,
-                    )
+
+    def store(customer_id, values, counted):
+        if counted:
+            counts["scored"] += 1
+            counts[values[4] or "incomplete"] += 1
+        old = existing.get(customer_id)
+        if old is None:
+            creates.append(
+                Target(
+                    customer_id=customer_id,
+                    year=year,
+                    attractiveness=values[0],
+                    feasibility=values[1],
+                    rank=values[2],
+                    incomplete=values[3],
+                    proposed_tier=values[4],
+                    scored_at=now,
                 )
-            elif tuple(old[2:]) != values:
-                updates.append((*values, now, old[1]))
+            )
+        elif tuple(old[2:]) != values:
+            updates.append((*values, now, old[1]))
+
+    for segment_id, members in by_segment.items():
+        counted = segment is None or segment_id == segment.pk
+        if any(m[0] in uneven_evaluations for m in members):
+            # Mean per criterion needed somewhere in this segment: the exact Fraction rule.
+            items = []
+            for customer_id, name, _seg in members:
+                if customer_id in even:
+                    a_sum, f_sum, n = even[customer_id]
+                    a, f, tier = scoring.tier_from_sums(
+                        a_sum, 10 * w_attr * n, f_sum, 10 * w_feas * n, thresholds
+                    )
+                    evaluation = scoring.Evaluation(a, f, tier)
+                else:
+                    evaluation = uneven_evaluations.get(customer_id) or scoring.Evaluation(
+                        None, None, None, ("*",)
+                    )
+                items.append(scoring.Ranked(customer_id, name, evaluation))
+            for item in scoring.rank(items):
+                ev = item.evaluation
+                values = (
+                    scoring.shown(ev.attractiveness),
+                    scoring.shown(ev.feasibility),
+                    item.rank,
+                    ev.incomplete,
+                    ev.tier or "",
+                )
+                store(item.key, values, counted)
+            continue
+        complete = [scoring.SumRow(m[0], m[1], *even[m[0]]) for m in members if m[0] in even]
+        for customer_id, position, a, f, tier in scoring.rank_sums(complete, w_attr, w_feas, thresholds):
+            store(customer_id, (a, f, position, False, tier), counted)
+        for customer_id, _name, _seg in members:
+            if customer_id not in even:
+                store(customer_id, (None, None, None, True, ""), counted)
     if creates:
         Target.objects.bulk_create(creates, batch_size=2000)
     if updates:

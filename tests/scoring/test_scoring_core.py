@@ -286,3 +286,43 @@ def test_what_if_with_no_change_lists_nothing():
         s.CustomerScores(i, f"C{i}", {k: D(rng.randint(10, 100)) / 10 for k in KEYS}) for i in range(50)
     ]
     assert s.what_if(customers, CRITERIA, s.Thresholds()) == []
+
+
+sum_rows = st.lists(
+    st.tuples(
+        st.lists(st.integers(min_value=10, max_value=100), min_size=8, max_size=8),
+        st.integers(min_value=1, max_value=3),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@settings(deadline=None)
+@given(sum_rows, st.integers(min_value=10, max_value=100), st.integers(min_value=10, max_value=100))
+def test_integer_sum_path_equals_the_fraction_rule(rows, ta, tf):
+    """The `score` fast path (integer sums) ranks, rounds and tiers exactly like evaluate + rank."""
+    thresholds = s.Thresholds(D(ta) / 10, D(tf) / 10)
+    customers, sums = [], []
+    for index, (tenths, evaluators) in enumerate(rows):
+        name = f"C{index % 4}"
+        scores = {c.key: [D(t) / 10] * evaluators for c, t in zip(CRITERIA, tenths, strict=True)}
+        customers.append(s.CustomerScores(index, name, scores))
+        a_sum = sum(
+            t * c.weight for c, t in zip(CRITERIA, tenths, strict=True) if c.dimension == s.ATTRACTIVENESS
+        )
+        f_sum = sum(
+            t * c.weight for c, t in zip(CRITERIA, tenths, strict=True) if c.dimension == s.FEASIBILITY
+        )
+        sums.append(s.SumRow(index, name, a_sum * evaluators, f_sum * evaluators, evaluators))
+    expected = [
+        (
+            r.key,
+            r.rank,
+            s.shown(r.evaluation.attractiveness),
+            s.shown(r.evaluation.feasibility),
+            r.evaluation.tier,
+        )
+        for r in s.evaluate_all(customers, CRITERIA, thresholds)
+    ]
+    assert s.rank_sums(sums, 100, 100, thresholds) == expected
