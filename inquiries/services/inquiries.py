@@ -172,7 +172,9 @@ def inquiry_log(
 
 
 def _locked(inquiry: Inquiry) -> Inquiry:
-    return Inquiry.objects.select_for_update().select_related("unit", "segment").get(pk=inquiry.pk)
+    return (
+        Inquiry.objects.select_for_update(of=("self",)).select_related("unit", "segment").get(pk=inquiry.pk)
+    )
 
 
 def _require(actor, action: str, inquiry: Inquiry):

@@ -209,3 +209,23 @@ def test_monthly_report_page_and_download(as_user, pr, buvp, org, log):
         ).status_code
         == 404
     )
+
+
+def test_home_widget_lists_what_each_person_owes(rf, pr, segmgr, am, researcher, log):
+    from inquiries.home import widgets
+
+    with time_machine.travel(T0, tick=False) as clock:
+        captured = log(pr, complete=False, company_name="待补全")
+        waiting = log(pr, company_name="待答复")
+        clock.move_to(T0 + timedelta(minutes=25))
+
+        def items(user):
+            request = rf.get("/")
+            request.user = user
+            found = widgets(request)
+            return [i.pk for i, _clock in found[0][1]["items"]] if found else None
+
+        assert items(pr) == [captured.pk]  # the logger owes the record
+        assert set(items(segmgr)) == {captured.pk, waiting.pk}  # the manager owes both replies
+        assert items(am) == []
+        assert items(researcher) is None  # no inquiry duties: no panel
