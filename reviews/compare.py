@@ -3,7 +3,7 @@ the customer list (continuing, new, dropped) — what carrying forward changed, 
 
 from __future__ import annotations
 
-from criteria.models import BusinessUnitGoals, CriteriaVersion
+from criteria.models import BusinessUnitGoals, CriteriaVersion, Dimension
 from criteria.selectors import active_version_for
 from prioritization.access import Action, scope_for
 from prioritization.tiers import Tier
@@ -57,12 +57,12 @@ def compare_years(review, *, user) -> dict:
             reasons[(change.kind, change.tier)] = change.reason
     thresholds = [
         {
-            "dimension": dim, "label": label,
+            "dimension": dim, "label": Dimension(dim).label,
             "this": getattr(this, f"{dim}_threshold", None) if this else None,
             "next": getattr(nxt, f"{dim}_threshold", None) if nxt else None,
             "reason": reasons.get(("threshold", dim), ""),
         }
-        for dim, label in (("attractiveness", "吸引力"), ("feasibility", "可行性"))
+        for dim in ("attractiveness", "feasibility")
     ]  # fmt: skip
     this_p = {p.tier: p for p in this.principles.all()} if this else {}
     next_p = {p.tier: p for p in nxt.principles.all()} if nxt else {}
