@@ -59,7 +59,9 @@ def customer_history(customer: Customer, *, limit: int = 30) -> list[dict]:
             if len(records) <= limit:
                 changes.append({"record": newer, "fields": [], "created": True})
             continue
-        delta = newer.diff_against(older, excluded_fields=["version", "updated_by", "created_by", "completeness", "last_verified_at"])
+        delta = newer.diff_against(
+            older, excluded_fields=["version", "updated_by", "created_by", "completeness", "last_verified_at"]
+        )
         fields = [
             {
                 "label": Customer._meta.get_field(change.field).verbose_name,

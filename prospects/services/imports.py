@@ -8,6 +8,7 @@ would happen. Memory stays flat: only the matching keys of earlier rows and the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,11 +22,12 @@ from django.utils.translation import gettext as _
 from criteria.selectors import size_bands_for
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Segment
-from prospects.completeness import CUSTOMER_FIELDS, FINANCIAL_FIELDS, completeness_percent
+from prospects.completeness import FINANCIAL_FIELDS, completeness_percent
 from prospects.excel.columns import AMOUNT_KEYS, BY_KEY, CUSTOMER_KEYS, normalize_header
 from prospects.excel.reader import WorkbookError, open_basic_info
 from prospects.excel.validator import CleanRow, RowContext, resolve_amount_years, validate_row
 from prospects.models import Customer, CustomerFinancials, ListEntry, SegmentClaim
+from prospects.services.bulk import insert_rows, update_rows
 from prospects.services.customers import customer_number_allocate
 
 CHUNK = 2000
@@ -264,26 +266,47 @@ class _Importer:
 
     # --- writes ---------------------------------------------------------------------------------
     def _write(self, plans, finance, latest, changeable):
-        new_rows = [(o, c) for o, c, cust in plans if o.status == NEW]
-        numbers = customer_number_allocate(unit=self.unit, count=len(new_rows)) if new_rows else []
-        created = []
-        for (outcome, clean), number in zip(new_rows, numbers, strict=True):
-            fields = dict(clean.fields)
-            customer = Customer(
-                unit=self.unit, segment_id=clean.segment_id, number=number, name=clean.name,
-                name_key=clean.name_key, created_by=self.actor, updated_by=self.actor,
-                last_verified_at=self.now, **fields,
-            )  # fmt: skip
-            customer.completeness = self._completeness(customer, clean, None)
-            outcome.number = number
-            created.append((outcome, clean, customer))
-        if created:
-            objs = Customer.objects.bulk_create([c for _o, _cl, c in created], batch_size=500)
-            Customer.history.bulk_history_create(objs, default_user=self.actor, default_date=self.now)
-            for (outcome, _clean, _c), obj in zip(created, objs, strict=True):
-                outcome.customer_id = obj.pk
+        now, actor_id = self.now, self.actor.pk
+        history_fields = [f.attname for f in Customer.history.model._meta.concrete_fields]
+        tracked = [a for a in history_fields if not a.startswith("history_")]
 
-        updated, update_fields = [], set()
+        def history_row(values: dict, kind: str) -> dict:
+            row = {a: values.get(a) for a in tracked}
+            row.update(
+                history_date=now, history_type=kind, history_user_id=actor_id, history_change_reason=None
+            )
+            return row
+
+        # New customers: numbers under the BU's row lock, plain INSERTs, ids read back by number.
+        new_rows = [(o, c) for o, c, _cust in plans if o.status == NEW]
+        if new_rows:
+            numbers = customer_number_allocate(unit=self.unit, count=len(new_rows))
+            inserts = []
+            for (outcome, clean), number in zip(new_rows, numbers, strict=True):
+                values = {
+                    **_customer_defaults(),
+                    "unit_id": self.unit.pk, "segment_id": clean.segment_id, "number": number, "name": clean.name,
+                    "name_key": clean.name_key, "created_by_id": actor_id, "updated_by_id": actor_id,
+                    "last_verified_at": now, "created_at": now, "updated_at": now, "version": 1,
+                    **clean.fields,
+                }  # fmt: skip
+                values["completeness"] = self._completeness(values, clean, None)
+                outcome.number = number
+                inserts.append(values)
+            insert_rows(Customer, inserts)
+            ids = dict(
+                Customer.objects.filter(unit=self.unit, number__in=numbers).values_list("number", "pk")
+            )
+            history = []
+            for (outcome, _clean), values in zip(new_rows, inserts, strict=True):
+                outcome.customer_id = values["id"] = ids[outcome.number]
+                history.append(history_row(values, "+"))
+            insert_rows(Customer.history.model, history)
+
+        # Changed customers: one UPDATE per row (executemany) and a history row each.
+        updates, history = [], []
+        columns = ["name", "name_key", "segment_id", *CUSTOMER_KEYS, "version", "updated_by_id", "updated_at",
+                   "last_verified_at", "completeness"]  # fmt: skip
         for outcome, clean, customer in plans:
             if outcome.status != UPDATE:
                 continue
@@ -293,23 +316,23 @@ class _Importer:
                 if key == "size_class" and clean.size_derived and customer.size_class:
                     continue
                 setattr(customer, key, value)
-                update_fields.add(key)
             if customer.segment_id is None and clean.segment_id:
                 customer.segment_id = clean.segment_id
-                update_fields.add("segment")
             customer.version += 1
-            customer.updated_by = self.actor
-            customer.updated_at = self.now
-            customer.last_verified_at = self.now
-            customer.completeness = self._completeness(customer, clean, latest.get(customer.pk))
-            updated.append(customer)
-        if updated:
-            fields = sorted(update_fields | {"name", "name_key", "version", "updated_by", "updated_at",
-                                              "last_verified_at", "completeness"})  # fmt: skip
-            Customer.objects.bulk_update(updated, fields, batch_size=500)
-            Customer.history.bulk_history_create(updated, default_user=self.actor, default_date=self.now)
+            customer.updated_by_id = actor_id
+            customer.updated_at = now
+            customer.last_verified_at = now
+            values = {f.attname: getattr(customer, f.attname) for f in Customer._meta.concrete_fields}
+            customer.completeness = values["completeness"] = self._completeness(
+                values, clean, latest.get(customer.pk)
+            )
+            updates.append((customer.pk, *(values[c] for c in columns)))
+            history.append(history_row(values, "~"))
+        update_rows(Customer, columns, updates)
+        insert_rows(Customer.history.model, history)
 
-        new_finance, changed_finance, finance_fields = [], [], set()
+        # Figures of the year(s) named in the headers.
+        new_finance, changed_finance = [], []
         for outcome, clean, _customer in plans:
             if outcome.status not in (NEW, UPDATE) or not clean.amounts:
                 continue
@@ -319,33 +342,37 @@ class _Importer:
             for year, values in per_year.items():
                 row = finance.get((outcome.customer_id, year))
                 if row is None:
-                    new_finance.append(
-                        CustomerFinancials(customer_id=outcome.customer_id, year=year, **values)
-                    )
+                    new_finance.append({"customer_id": outcome.customer_id, "year": year, **values})
                 else:
                     for key, value in values.items():
                         setattr(row, key, value)
-                        finance_fields.add(key)
-                    changed_finance.append(row)
-        if new_finance:
-            CustomerFinancials.objects.bulk_create(new_finance, batch_size=1000)
-        if changed_finance:
-            CustomerFinancials.objects.bulk_update(changed_finance, sorted(finance_fields), batch_size=1000)
+                    changed_finance.append((row.pk, *(getattr(row, k) for k in AMOUNT_KEYS)))
+        insert_rows(CustomerFinancials, new_finance)
+        update_rows(CustomerFinancials, list(AMOUNT_KEYS), changed_finance)
 
-        entries, claims = [], []
+        # The year's list, and overlap claims of other segments.
+        ids = [o.customer_id for o, _c, _cust in plans]
+        listed = set(
+            ListEntry.objects.filter(year=self.year, customer_id__in=ids).values_list(
+                "customer_id", flat=True
+            )
+        )
+        entries = [
+            {"customer_id": cid, "year": self.year, "origin": ListEntry.Origin.IMPORT, "added_by_id": actor_id,
+             "added_at": now}
+            for cid in dict.fromkeys(ids) if cid not in listed
+        ]  # fmt: skip
+        insert_rows(ListEntry, entries)
+        claims = []
         for outcome, clean, customer in plans:
-            entries.append(ListEntry(customer_id=outcome.customer_id, year=self.year,
-                                     origin=ListEntry.Origin.IMPORT, added_by=self.actor))  # fmt: skip
             current_segment = customer.segment_id if customer is not None else clean.segment_id
             if clean.segment_id and current_segment and clean.segment_id != current_segment:
                 claims.append(SegmentClaim(customer_id=outcome.customer_id, segment_id=clean.segment_id,
                                            year=self.year, claimed_by=self.actor))  # fmt: skip
-        ListEntry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
         if claims:
             SegmentClaim.objects.bulk_create(claims, ignore_conflicts=True)
 
-    def _completeness(self, customer, clean, latest_row):
-        values = {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
+    def _completeness(self, values: dict, clean, latest_row):
         figures = {f: getattr(latest_row, f) for f in FINANCIAL_FIELDS} if latest_row is not None else {}
         if clean.amounts:
             newest = max(y for (y, _k) in clean.amounts)
@@ -354,6 +381,15 @@ class _Importer:
                     figures = {}
                 figures.update({k: v for (y, k), v in clean.amounts.items() if y == newest})
         return completeness_percent(values, figures or None)
+
+
+@functools.cache
+def _customer_defaults_cached() -> tuple:
+    return tuple((f.attname, f.get_default()) for f in Customer._meta.concrete_fields if not f.primary_key)
+
+
+def _customer_defaults() -> dict:
+    return dict(_customer_defaults_cached())
 
 
 def result_header(result: ImportResult, key: str) -> str:
