@@ -23,10 +23,26 @@ def _url(name, attr):
     return lambda c: reverse(f"criteria:{name}", args=[getattr(c, attr).pk])
 
 
-READERS = dict(admin_user=200, bgvp=200, buvp=200, segmgr=200, am=200, researcher=200, pr=200)
-FULL = dict(admin_user=200, bgvp=200, buvp=200)
-MANAGERS_ONLY = dict(admin_user=200, buvp=200, bgvp=403)
-MANAGE_ACTIVE = dict(admin_user=302, buvp=302, bgvp=403, segmgr=403, am=403, researcher=403, pr=403)
+READERS = {
+    "admin_user": 200,
+    "bgvp": 200,
+    "buvp": 200,
+    "segmgr": 200,
+    "am": 200,
+    "researcher": 200,
+    "pr": 200,
+}
+FULL = {"admin_user": 200, "bgvp": 200, "buvp": 200}
+MANAGERS_ONLY = {"admin_user": 200, "buvp": 200, "bgvp": 403}
+MANAGE_ACTIVE = {
+    "admin_user": 302,
+    "buvp": 302,
+    "bgvp": 403,
+    "segmgr": 403,
+    "am": 403,
+    "researcher": 403,
+    "pr": 403,
+}
 
 
 def _draft_activated_only_by_managers(ctx, response, role):
