@@ -38,7 +38,9 @@ class QuickLogForm(forms.Form):
     company_name = forms.CharField(label=_("公司名称"), max_length=200)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(label=_("电话"), max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    segment = forms.ModelChoiceField(label=_("细分市场"), queryset=Segment.objects.none(), required=False)
+    segment = forms.ModelChoiceField(
+        label=_("细分市场"), queryset=Segment.objects.none(), required=False, empty_label=_("（不确定）")
+    )
     contact_name = forms.CharField(label=_("联系人"), max_length=100, required=False)
     contact_title = forms.CharField(label=_("职务"), max_length=100, required=False)
     email = forms.EmailField(label=_("电子邮件"), required=False)
@@ -131,7 +133,10 @@ class DecideForm(forms.Form):
         label=_("决定理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     account_manager = forms.ModelChoiceField(
-        label=_("跟进客户经理"), queryset=get_user_model().objects.none(), required=False
+        label=_("跟进客户经理"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("（暂不指定）"),
     )
 
     def __init__(self, *args, inquiry: Inquiry, **kwargs):
