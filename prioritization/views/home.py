@@ -1,5 +1,7 @@
 """The home page: what the user's roles let them do in the annual process, with the next step."""
 
+import importlib
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -65,9 +67,26 @@ def role_cards(scope):
     return cards
 
 
+# Each stage may add panels to the home page (my due inquiries, stale customers, my customers…) in
+# `<app>/home.py`: `def widgets(request) -> list[tuple[template_name, context]]`, scoped by the app.
+WIDGET_APPS = ["criteria", "prospects", "prioritization", "inquiries", "reviews"]
+
+
+def home_widgets(request):
+    panels = []
+    for app in WIDGET_APPS:
+        try:
+            module = importlib.import_module(f"{app}.home")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.home":
+                raise
+            continue
+        panels.extend({"template": template, "context": context} for template, context in module.widgets(request))
+    return panels
+
+
 @login_required
 def home(request):
     scope = scope_for(request)
-    return render(
-        request, "prioritization/home.html", {"cards": role_cards(scope), "is_admin": scope.is_admin}
-    )
+    context = {"cards": role_cards(scope), "is_admin": scope.is_admin, "widgets": home_widgets(request)}
+    return render(request, "prioritization/home.html", context)

@@ -110,3 +110,19 @@ def test_admin_lists_only_segments_in_scope(client, org, buvp):
     client.force_login(buvp)
     html = client.get(reverse("admin:prioritization_segment_changelist")).content.decode()
     assert "汽车制造业" in html and "其他细分市场" not in html
+
+
+DEMO_USERS = ["admin", "bgvp", "buvp", "segmgr", "segmgr2", "am1", "am2", "researcher", "pr"]
+
+
+def test_every_demo_user_gets_a_home_page_with_the_stages_panels(client, db, django_assert_max_num_queries):
+    run_demo("--customers", "30")
+    users = get_user_model().objects
+    for username in DEMO_USERS:
+        client.force_login(users.get(username=username))
+        with django_assert_max_num_queries(60):
+            response = client.get(reverse("home"))
+        assert response.status_code == 200, username
+        assert response.context["widgets"] is not None
+    client.force_login(users.get(username="researcher"))
+    assert len(client.get(reverse("home")).context["widgets"]) >= 1
