@@ -69,7 +69,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     }),
     Role.ACCOUNT_MANAGER: frozenset({A.VIEW, A.CHANGE, A.VIEW_CRITERIA, A.LOG_INQUIRY, A.FOLLOW_UP, A.REVIEW}),
     Role.RESEARCHER: frozenset({A.VIEW, A.CHANGE, A.IMPORT, A.VIEW_CRITERIA}),
-    Role.PR_OWNER: frozenset({A.VIEW, A.VIEW_CRITERIA, A.LOG_INQUIRY, A.INQUIRY_REPORTS, A.REVIEW}),
+    Role.PR_OWNER: frozenset({A.VIEW, A.LOG_INQUIRY, A.INQUIRY_REPORTS, A.REVIEW}),
 }  # fmt: skip
 
 # Roles whose row scope is "the accounts they own" rather than their whole unit or segment.

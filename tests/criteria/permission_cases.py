@@ -1,6 +1,6 @@
 """Criteria pages × roles: the BG VP sees every version of the BG's BUs; the BU VP manages their
-BU's; segment managers, account managers, researchers (and PR owners, who hold VIEW_CRITERIA in
-access.CAPABILITIES) read the version in force; nobody else sees anything (404)."""
+BU's; segment managers, account managers and researchers read the version in force; nobody else
+(PR owners included, as issue 3 says) sees anything (404)."""
 
 from django.urls import reverse
 
@@ -30,7 +30,6 @@ READERS = {
     "segmgr": 200,
     "am": 200,
     "researcher": 200,
-    "pr": 200,
 }
 FULL = {"admin_user": 200, "bgvp": 200, "buvp": 200}
 MANAGERS_ONLY = {"admin_user": 200, "buvp": 200, "bgvp": 403}
@@ -41,7 +40,6 @@ MANAGE_ACTIVE = {
     "segmgr": 403,
     "am": 403,
     "researcher": 403,
-    "pr": 403,
 }
 
 
@@ -155,7 +153,7 @@ CASES = [
     Case(
         "criteria-goals-save-group",
         lambda c: reverse("criteria:goals") + "?year=2002",
-        everyone(403, admin_user=302, bgvp=302, outsider=404, nobody=404),
+        everyone(403, admin_user=302, bgvp=302, outsider=404, nobody=404, pr=404),
         method="post",
         data=lambda c: {"kind": "group", "target": c.org.group.pk},
         check=_group_goals_only_by_bgvp,
@@ -163,7 +161,7 @@ CASES = [
     Case(
         "criteria-goals-save-unit",
         lambda c: reverse("criteria:goals") + "?year=2002",
-        everyone(403, admin_user=302, buvp=302, outsider=404, nobody=404),
+        everyone(403, admin_user=302, buvp=302, outsider=404, nobody=404, pr=404),
         method="post",
         data=lambda c: {"kind": "unit", "target": c.org.unit.pk},
         check=_unit_goals_only_by_buvp,
