@@ -18,7 +18,7 @@ from inquiries import sla
 from inquiries.models import Inquiry, SlaBreach
 from inquiries.services.inquiries import bg_vps, bu_vps, decision_makers, inquiry_url, refresh_next_sla
 from prioritization.access import Action, scope_for
-from prioritization.services.notifications import notify
+from prioritization.services.notifications import Notifier
 
 BATCH = 500
 
@@ -94,11 +94,13 @@ class _Recipients:
         return self.deciders(inquiry)
 
 
-def _process(inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult) -> None:
+def _process(
+    inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult, notifier: Notifier
+) -> None:
     changed: dict = {}
     for clock in inquiry.clocks():
         for event in sla.events_due(clock, now):
-            notify(
+            notifier.add(
                 recipients=recipients.for_event(inquiry, clock.name, event),
                 key=f"inquiry:{inquiry.pk}:{clock.name}-{event}",
                 template=f"emails/inquiries/{clock.name}_{event}.txt",
@@ -144,9 +146,11 @@ def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult
             rows = list(qs[:batch])
             fresh = [row for row in rows if row.pk not in seen]
             recipients.prefetch(fresh)
+            notifier = Notifier()
             for inquiry in fresh:
                 seen.add(inquiry.pk)
-                _process(inquiry, now, recipients, result)
+                _process(inquiry, now, recipients, result, notifier)
+            notifier.flush()
         # A processed row's next check lies after `now`, so it drops out; a batch of rows already
         # seen means nothing more can be done in this pass.
         if len(rows) < batch or not fresh:

@@ -24,16 +24,104 @@ MAX_ATTEMPTS = 6
 SENDING_STALE_AFTER = timedelta(minutes=10)
 
 
-def language_of(user) -> str:
-    profile = Profile.objects.filter(user=user).only("language").first()
-    return profile.language if profile and profile.language else settings.LANGUAGE_CODE
-
-
 def _render(template: str, context: dict) -> tuple[str, str]:
     """A template renders the subject on its first line and the body below it."""
     text = render_to_string(template, context).strip()
     subject, _sep, body = text.partition("\n")
     return subject.strip()[:300], body.strip()
+
+
+class Notifier:
+    """Collects notifications and records them in bulk: one query for the keys already recorded,
+    one for the recipients' languages, one insert for the notifications and one for the e-mails —
+    however many there are (the SLA sweep sends hundreds in one pass).
+
+        notifier = Notifier()
+        notifier.add(recipients=[...], key="inquiry:7:reply-reminder", template=..., context=..., url=...)
+        notifier.flush()  # inside the business transaction
+    """
+
+    # Above this many e-mails one outbox sweep is enqueued instead of one task per e-mail.
+    ENQUEUE_EACH_UP_TO = 20
+
+    def __init__(self):
+        self._pending: list[tuple] = []
+
+    def add(self, *, recipients: Iterable, key: str, template: str, context: dict | None = None,
+            url: str = "", email: bool = True) -> None:  # fmt: skip
+        seen = set()
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            self._pending.append((user, key, template, context or {}, url, email))
+
+    def flush(self) -> list[Notification]:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        keys = {key for _user, key, *_rest in pending}
+        user_ids = {user.pk for user, *_rest in pending}
+        existing = set(
+            Notification.objects.filter(key__in=keys, recipient_id__in=user_ids).values_list(
+                "recipient_id", "key"
+            )
+        )
+        languages = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "language"))
+        fresh, wanted = [], []
+        for user, key, template, context, url, email in pending:
+            if (user.pk, key) in existing:
+                continue
+            existing.add((user.pk, key))
+            with translation.override(languages.get(user.pk) or settings.LANGUAGE_CODE):
+                subject, body = _render(template, {**context, "recipient": user, "url": url})
+            fresh.append(Notification(recipient=user, key=key, subject=subject, body=body, url=url))
+            wanted.append(bool(email and user.email))
+        if not fresh:
+            return []
+        try:
+            with transaction.atomic():
+                created = Notification.objects.bulk_create(fresh)
+        except IntegrityError:  # a concurrent sweep recorded some of them first: go one by one
+            created, kept = [], []
+            for notification, send in zip(fresh, wanted, strict=True):
+                try:
+                    with transaction.atomic():
+                        notification.save()
+                except IntegrityError:
+                    continue
+                created.append(notification)
+                kept.append(send)
+            wanted = kept
+        if created and created[0].pk is None:  # a backend that cannot return ids from bulk inserts
+            pairs = {(n.recipient_id, n.key) for n in created}
+            by_pair = {
+                (n.recipient_id, n.key): n
+                for n in Notification.objects.filter(key__in=keys, recipient_id__in=user_ids)
+                if (n.recipient_id, n.key) in pairs
+            }
+            created = [by_pair[(n.recipient_id, n.key)] for n in created]
+        now = timezone.now()
+        emails = OutboundEmail.objects.bulk_create(
+            [
+                OutboundEmail(
+                    notification=n,
+                    to_address=n.recipient.email,
+                    subject=n.subject,
+                    body=n.body + (f"\n\n{settings.SITE_URL}{n.url}" if n.url else ""),
+                    next_attempt_at=now,
+                )
+                for n, send in zip(created, wanted, strict=True)
+                if send
+            ]
+        )
+        if emails:
+            if len(emails) <= self.ENQUEUE_EACH_UP_TO and emails[0].pk is not None:
+                for outbound in emails:
+                    transaction.on_commit(lambda pk=outbound.pk: _enqueue(pk))
+            else:
+                transaction.on_commit(_enqueue_flush)
+        return created
 
 
 def notify(
@@ -47,34 +135,18 @@ def notify(
 ) -> list[Notification]:
     """Record a notification for each recipient (skipping those who already have `key`) and queue
     its e-mail. Returns the notifications created now. Call inside the business transaction."""
-    created = []
-    seen = set()
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        if Notification.objects.filter(recipient=user, key=key).exists():
-            continue
-        with translation.override(language_of(user)):
-            subject, body = _render(template, {**(context or {}), "recipient": user, "url": url})
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=user, key=key, subject=subject, body=body, url=url
-                )
-        except IntegrityError:  # a concurrent sweep recorded it first
-            continue
-        if email and user.email:
-            outbound = OutboundEmail.objects.create(
-                notification=notification,
-                to_address=user.email,
-                subject=subject,
-                body=body + (f"\n\n{settings.SITE_URL}{url}" if url else ""),
-                next_attempt_at=timezone.now(),
-            )
-            transaction.on_commit(lambda pk=outbound.pk: _enqueue(pk))
-        created.append(notification)
-    return created
+    notifier = Notifier()
+    notifier.add(recipients=recipients, key=key, template=template, context=context, url=url, email=email)
+    return notifier.flush()
+
+
+def _enqueue_flush() -> None:
+    from prioritization.tasks import flush_outbox
+
+    try:
+        flush_outbox.delay()
+    except Exception:  # broker down: beat runs the same sweep every minute
+        logger.warning("could not enqueue the outbox sweep; beat will run it")
 
 
 def _enqueue(outbound_id: int) -> None:
