@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from prioritization.access import Action, scope_for
 from prioritization.models import (
+    AuditEvent,
     BusinessGroup,
     BusinessUnit,
     Membership,
@@ -209,3 +210,17 @@ class OutboundEmailAdmin(SuperuserOnlyAdmin):
             status__in=[OutboundEmail.Status.UNKNOWN, OutboundEmail.Status.FAILED]
         ).update(status=OutboundEmail.Status.PENDING, next_attempt_at=timezone.now(), attempts=0)
         self.message_user(request, _("%(n)d 封邮件将由发送队列重新发送。") % {"n": count})
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SuperuserOnlyAdmin):
+    """Security-relevant events (logins, failed logins, role changes, exports, imports, tier overrides)."""
+
+    list_display = ("at", "kind", "username", "unit", "target", "ip_address")
+    list_filter = ("kind", "unit")
+    search_fields = ("username", "target")
+    date_hierarchy = "at"
+    readonly_fields = ("at", "kind", "actor", "username", "unit", "target", "detail", "ip_address")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

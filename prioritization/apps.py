@@ -12,6 +12,8 @@ class PrioritizationConfig(AppConfig):
         import openpyxl.xml
         from django.core.exceptions import ImproperlyConfigured
 
+        from prioritization import signals  # noqa: F401 - connects the audit receivers
+
         if not openpyxl.xml.DEFUSEDXML:
             raise ImproperlyConfigured(
                 "defusedxml must be installed: openpyxl would parse untrusted XML unsafely"

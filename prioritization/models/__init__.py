@@ -1,3 +1,4 @@
+from .audit import AuditEvent
 from .notifications import Notification, OutboundEmail
 from .organization import (
     ROLE_LEVELS,
@@ -11,6 +12,7 @@ from .organization import (
 
 __all__ = [
     "ROLE_LEVELS",
+    "AuditEvent",
     "BusinessGroup",
     "BusinessUnit",
     "Membership",
@@ -22,7 +24,7 @@ __all__ = [
 ]
 
 # Stage 2.3.3 (imported last: these models sit under prospects.Customer, which needs the above).
-from .scoring import (  # noqa: E402
+from .scoring import (
     ClaimResolution,
     ContactLog,
     DevelopmentStatusChange,
@@ -31,6 +33,7 @@ from .scoring import (  # noqa: E402
     PromotionSupport,
     Scorecard,
     Target,
+    UnitArbitration,
 )
 
 __all__ += [
@@ -42,4 +45,5 @@ __all__ += [
     "PromotionSupport",
     "Scorecard",
     "Target",
+    "UnitArbitration",
 ]

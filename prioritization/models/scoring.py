@@ -209,12 +209,15 @@ class PromotionPlan(models.Model):
         Customer, on_delete=models.CASCADE, related_name="promotion_plans", verbose_name=_("客户")
     )
     year = models.PositiveSmallIntegerField(_("规划年度"))
-    objective = models.TextField(_("目标（目的、产品、成功衡量标准）"))
+    objective = models.TextField(_("目的"))
+    products = models.CharField(_("推广的产品/服务"), max_length=300, blank=True)
+    success_measure = models.CharField(_("成功衡量标准"), max_length=300, blank=True)
     decision_makers = models.CharField(_("目标决策者"), max_length=300, help_text=_("例如：CIO、采购主管"))
     format = models.CharField(_("形式"), max_length=20, choices=Format.choices)
     planned_on = models.DateField(_("计划日期"), null=True, blank=True)
     done = models.BooleanField(_("已完成"), default=False)
-    result = models.TextField(_("结果（评估、原因分析）"), blank=True)
+    result = models.TextField(_("结果评估"), blank=True)
+    cause_analysis = models.TextField(_("原因分析"), blank=True)
     lessons = models.TextField(_("经验分享"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -341,3 +344,42 @@ class ListApproval(models.Model):
 
     def __str__(self):
         return f"{self.unit or self.group} {self.year}"
+
+
+class UnitArbitration(models.Model):
+    """The BG VP's decision on a company that two BUs of the group both hold on their lists for the
+    year (the same normalised name): which BU owns it, with the reason (PROCESS.md §2.3.3 item 8)."""
+
+    group = models.ForeignKey(
+        "prioritization.BusinessGroup", on_delete=models.CASCADE, related_name="+", verbose_name=_("业务群")
+    )
+    year = models.PositiveSmallIntegerField(_("规划年度"))
+    name_key = models.CharField(_("规范化名称"), max_length=200)
+    name = models.CharField(_("公司名称"), max_length=200)
+    primary_unit = models.ForeignKey(
+        "prioritization.BusinessUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("归属业务单元")
+    )
+    reason = models.CharField(_("裁定理由"), max_length=500)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("裁定人"),
+    )
+    decided_at = models.DateTimeField(_("裁定时间"))
+    history = HistoricalRecords()
+    scope_paths = ScopePaths(group="group")
+
+    class Meta:
+        verbose_name = _("业务单元间重叠裁定")
+        verbose_name_plural = _("业务单元间重叠裁定")
+        ordering = ["group", "-year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "year", "name_key"], name="unit_arbitration_once_per_company_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} · {self.name} → {self.primary_unit}"

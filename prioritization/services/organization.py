@@ -5,7 +5,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from prioritization.access import Action, scope_for
-from prioritization.models import ROLE_LEVELS, BusinessGroup, BusinessUnit, Membership, Role, Segment
+from prioritization.models import (
+    ROLE_LEVELS,
+    AuditEvent,
+    BusinessGroup,
+    BusinessUnit,
+    Membership,
+    Role,
+    Segment,
+)
+from prioritization.services.audit import audit_record
 
 
 def _place_fields(place) -> dict:
@@ -46,7 +55,12 @@ def membership_grant(*, actor, user, role: str, place) -> Membership:
     )
     if not allowed:
         raise PermissionDenied
-    membership, _created = Membership.objects.get_or_create(user=user, role=role, **fields)
+    membership, created = Membership.objects.get_or_create(user=user, role=role, **fields)
+    if created:
+        audit_record(
+            kind=AuditEvent.Kind.ROLE_GRANTED, actor=actor, unit=unit, target=membership,
+            detail={"user": user.get_username(), "role": role, "place": str(place)},
+        )  # fmt: skip
     return membership
 
 
@@ -54,6 +68,10 @@ def membership_grant(*, actor, user, role: str, place) -> Membership:
 def membership_revoke(*, actor, membership: Membership) -> None:
     if not scope_for(actor).can(Action.MANAGE_ORG, membership):
         raise PermissionDenied
+    audit_record(
+        kind=AuditEvent.Kind.ROLE_REVOKED, actor=actor, unit=membership.unit, target=membership,
+        detail={"user": membership.user.get_username(), "role": membership.role, "place": str(membership.place)},
+    )  # fmt: skip
     membership.delete()
 
 

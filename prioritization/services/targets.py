@@ -160,6 +160,34 @@ def owners_assign(
     )
 
 
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def owners_assign_bulk(
+    *, actor, customers, overall_owner=_UNCHANGED, daily_owner=_UNCHANGED, relationship_started_on=_UNCHANGED
+) -> int:
+    """Name the same owners (and/or start date) for several customers at once, from the owner list.
+    A field left `_UNCHANGED` keeps each customer's own value. All or nothing: one customer out of
+    the actor's reach refuses the whole batch. Returns the number of customers updated."""
+    customers = list(customers)
+    if not customers:
+        return 0
+    for customer in customers:
+        owners_assign(
+            actor=actor,
+            customer=customer,
+            overall_owner=customer.overall_owner if overall_owner is _UNCHANGED else overall_owner,
+            daily_owner=customer.daily_owner if daily_owner is _UNCHANGED else daily_owner,
+            relationship_started_on=customer.relationship_started_on
+            if relationship_started_on is _UNCHANGED
+            else relationship_started_on,
+        )
+    return len(customers)
+
+
+UNCHANGED = _UNCHANGED
+
 PIPELINE = [s for s in DevelopmentStatus.values if s]
 
 
@@ -220,17 +248,17 @@ def contact_log(
 
 @transaction.atomic
 def promotion_plan_save(
-    *, actor, customer: Customer, year: int, plan: PromotionPlan | None = None, supports=(), **fields
+    *, actor, customer: Customer, year: int, plan: PromotionPlan | None = None, supports=None, **fields
 ):
     """Create or update one promotion-plan activity. Planning it (objective, decision makers, format,
     support) belongs to those who assign owners; the owners and account managers record the outcome
     (done, result, lessons)."""
     scope = scope_for(actor)
-    planning = {"objective", "decision_makers", "format", "planned_on"}
+    planning = {"objective", "products", "success_measure", "decision_makers", "format", "planned_on"}
     may_plan = scope.can(Action.ASSIGN_OWNER, customer)
     if not (may_plan or scope.can(Action.CHANGE, customer)):
         raise PermissionDenied
-    if not may_plan and (plan is None or planning & fields.keys() or supports):
+    if not may_plan and (plan is None or planning & fields.keys() or supports is not None):
         raise PermissionDenied
     if plan is None:
         plan = PromotionPlan(customer=customer, year=year, created_by=actor)
@@ -241,7 +269,7 @@ def promotion_plan_save(
     plan._history_user = actor
     plan.full_clean(exclude=["customer", "created_by"])
     plan.save()
-    if supports and may_plan:
+    if supports is not None and may_plan:
         plan.supports.all().delete()
         PromotionSupport.objects.bulk_create(
             [
@@ -253,6 +281,15 @@ def promotion_plan_save(
             ]
         )
     return plan
+
+
+@transaction.atomic
+def promotion_plan_delete(*, actor, plan: PromotionPlan) -> None:
+    """Remove a plan activity (and its support rows); only those who plan may. Its history stays."""
+    if not scope_for(actor).can(Action.ASSIGN_OWNER, plan.customer):
+        raise PermissionDenied
+    plan._history_user = actor
+    plan.delete()
 
 
 # --- BU and BG consolidation ----------------------------------------------------------------------

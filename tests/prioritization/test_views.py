@@ -169,3 +169,38 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
 @pytest.mark.parametrize("path", ["/static/vendor/echarts/echarts.min.js", "/static/vendor/htmx/htmx.min.js"])
 def test_front_end_libraries_are_vendored(path):
     assert (ROOT / "static" / path.removeprefix("/static/")).exists()
+
+
+def test_logins_failures_and_role_changes_are_audited(client, org, segmgr, buvp):
+    from prioritization.models import AuditEvent, Role
+    from prioritization.services.organization import membership_grant
+
+    client.post(reverse("login"), {"username": "segmgr", "password": "wrong"})
+    client.post(reverse("login"), {"username": "segmgr", "password": "pw-for-tests-123"})
+    membership_grant(actor=buvp, user=segmgr, role=Role.RESEARCHER, place=org.unit)
+    kinds = list(AuditEvent.objects.order_by("pk").values_list("kind", "username"))
+    assert kinds == [("login_failed", "segmgr"), ("login", "segmgr"), ("role_granted", "buvp")]
+    assert AuditEvent.objects.get(kind="role_granted").unit == org.unit
+
+
+def test_axes_locks_one_username_without_locking_the_others(client, segmgr, pr, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "segmgr", "password": "wrong"})
+    assert (
+        client.post(reverse("login"), {"username": "pr", "password": "pw-for-tests-123"}).status_code == 302
+    )
+
+
+def test_sessions_expire_when_idle(settings):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_AGE == 8 * 3600
+
+
+def test_passwords_are_hashed_with_argon2_in_production():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='prioritization.settings'; "
+         "django.setup(); from django.contrib.auth.hashers import make_password; print(make_password('x'))"],
+        cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "DJANGO_TESTING"} | {"DJANGO_TESTING": "0"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.stdout.startswith("argon2$"), result.stderr[-500:]
