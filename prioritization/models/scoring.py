@@ -357,7 +357,10 @@ class UnitArbitration(models.Model):
     name_key = models.CharField(_("规范化名称"), max_length=200)
     name = models.CharField(_("公司名称"), max_length=200)
     primary_unit = models.ForeignKey(
-        "prioritization.BusinessUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("归属业务单元")
+        "prioritization.BusinessUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("归属业务单元"),
     )
     reason = models.CharField(_("裁定理由"), max_length=500)
     decided_by = models.ForeignKey(

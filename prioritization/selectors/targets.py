@@ -175,13 +175,135 @@ def due_contacts(*, user, year: int, today=None) -> list[dict]:
     return [r for r in my_customers(user=user, year=year, today=today) if r["due"]]
 
 
+def contact_rows(*, user, unit, year: int, segment=None, owner=None, today=None) -> list[dict]:
+    """Every target customer (tier 1–3) of the BU-year in the user's scope — optionally only those
+    `owner` owns — with its cadence, last contact and due date; overdue first. Four queries."""
+    today = today or timezone.localdate()
+    rows = [
+        (c, t)
+        for c, t in target_rows(user=user, unit=unit, year=year, segment=segment)
+        if t is not None and t.tier and t.tier != Tier.NO
+    ]
+    if owner is not None:
+        rows = [(c, t) for c, t in rows if owner.pk in (c.overall_owner_id, c.daily_owner_id)]
+    principles = cadences((unit.pk, year, t.tier) for _c, t in rows)
+    contacts = last_contacts(c.pk for c, _t in rows)
+    result = []
+    for customer, target in rows:
+        principle = principles.get((unit.pk, year, target.tier))
+        cadence = principle.contact_cadence_days if principle else None
+        last = contacts.get(customer.pk)
+        start = last or customer.relationship_started_on
+        due = (start + timedelta(days=cadence) if start else today) if cadence else None
+        result.append(
+            {
+                "customer": customer,
+                "target": target,
+                "principle": principle,
+                "cadence": cadence,
+                "last_contact": last,
+                "due_on": due,
+                "overdue": bool(due and due < today),
+                "due": bool(due and due <= today),
+            }
+        )
+    result.sort(
+        key=lambda r: (not r["overdue"], r["due_on"] or today + timedelta(days=3650), r["customer"].name)
+    )
+    return result
+
+
+MAX_PERIODS = 60
+
+
+def contact_status(customer, *, year: int, today=None) -> dict:
+    """The customer's contact log against its tier's cadence for `year`: every contact, the last
+    one, when the next is due (overdue or not), and per cadence period since the year (or the
+    relationship) began whether a contact was kept — "kept vs due"."""
+    from datetime import date
+
+    today = today or timezone.localdate()
+    target = Target.objects.filter(customer=customer, year=year).first()
+    tier = target.tier if target and target.tier else ""
+    principle = _principle(customer.unit, year, tier) if tier and tier != Tier.NO else None
+    cadence = principle.contact_cadence_days if principle else None
+    logs = list(customer.contact_logs.select_related("logged_by").order_by("-contacted_on", "-pk"))
+    last = logs[0].contacted_on if logs else None
+    start = last or customer.relationship_started_on
+    due_on = (start + timedelta(days=cadence) if start else today) if cadence else None
+    periods = []
+    if cadence:
+        begin = max(date(year, 1, 1), customer.relationship_started_on or date(year, 1, 1))
+        end = min(today, date(year, 12, 31))
+        dates = sorted(log.contacted_on for log in logs)
+        while begin <= end and len(periods) < MAX_PERIODS:
+            stop = min(begin + timedelta(days=cadence - 1), date(year, 12, 31))
+            kept = sum(1 for d in dates if begin <= d <= stop)
+            periods.append({"start": begin, "end": stop, "kept": kept, "open": stop >= today})
+            begin = stop + timedelta(days=1)
+    closed = [p for p in periods if not p["open"]]
+    return {
+        "target": target,
+        "tier": tier,
+        "principle": principle,
+        "cadence": cadence,
+        "logs": logs,
+        "last_contact": last,
+        "due_on": due_on,
+        "overdue": bool(due_on and due_on < today),
+        "periods": periods,
+        "kept": sum(1 for p in closed if p["kept"]),
+        "due": len(closed),
+    }
+
+
+def pipeline_board(*, user, unit, year: int, segment=None) -> list[dict]:
+    """Per segment, the target customers (decided tier 1–3, or already in the pipeline) in columns
+    of the development status (未开始, 初次接触 → … → 项目结束), with their last recorded step."""
+    from prioritization.models import DevelopmentStatusChange
+    from prospects.models import DevelopmentStatus
+
+    rows = [
+        (c, t)
+        for c, t in target_rows(user=user, unit=unit, year=year, segment=segment)
+        if (t is not None and t.tier and t.tier != Tier.NO) or c.development_status
+    ]
+    last_change = {}
+    for change in (
+        DevelopmentStatusChange.objects.filter(customer_id__in=[c.pk for c, _t in rows])
+        .order_by("customer_id", "changed_on", "pk")
+        .select_related("changed_by")
+    ):
+        last_change[change.customer_id] = change
+    boards = {}
+    for customer, target in rows:
+        board = boards.setdefault(
+            customer.segment_id,
+            {
+                "segment": customer.segment,
+                "columns": [
+                    {"status": value, "label": label, "cards": []}
+                    for value, label in DevelopmentStatus.choices
+                ],
+            },
+        )
+        index = DevelopmentStatus.values.index(customer.development_status or "")
+        board["columns"][index]["cards"].append(
+            {"customer": customer, "target": target, "last": last_change.get(customer.pk)}
+        )
+    return sorted(boards.values(), key=lambda b: b["segment"].code if b["segment"] else "")
+
+
 __all__ = [
+    "contact_rows",
+    "contact_status",
     "current_tier",
     "due_contacts",
     "history_of",
     "last_contacts",
     "listed_customers",
     "my_customers",
+    "pipeline_board",
     "relationship_counts",
     "target_rows",
 ]

@@ -709,7 +709,18 @@ def owners(request):
         for c, t in target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
         if t is not None and t.tier and t.tier != Tier.NO
     ]
-    return render(request, "prioritization/targets/owners.html", {**_place_context(place), "rows": rows})
+    from prioritization.forms import BulkOwnersForm
+
+    return render(
+        request,
+        "prioritization/targets/owners.html",
+        {
+            **_place_context(place),
+            "rows": rows,
+            "may_assign": scope_for(request).allows(Action.ASSIGN_OWNER),
+            "bulk_form": BulkOwnersForm(unit=place.unit),
+        },
+    )
 
 
 @login_required
@@ -745,22 +756,8 @@ def bg_list(request):
         a.unit_id: a
         for a in ListApproval.objects.filter(group=group, year=year).select_related("approved_by")
     }
-    targets = (
-        Target.objects.filter(year=year, customer__unit__group=group).exclude(tier="").exclude(tier=Tier.NO)
-    )
-    from django.db.models import Count
+    from prioritization.services.consolidation import bg_overlaps
 
-    overlaps = (
-        targets.values("customer__name_key")
-        .annotate(units=Count("customer__unit", distinct=True))
-        .filter(units__gt=1)
-        .values_list("customer__name_key", flat=True)
-    )
-    overlap_rows = list(
-        targets.filter(customer__name_key__in=list(overlaps))
-        .select_related("customer__unit")
-        .order_by("customer__name_key")
-    )
     return render(
         request,
         "prioritization/targets/bg_list.html",
@@ -780,7 +777,7 @@ def bg_list(request):
                 for u in units
             ],
             "bg_approval": approvals.get(None),
-            "overlaps": overlap_rows,
+            "overlaps": bg_overlaps(group=group, year=year),
             "labels": dict(Tier.choices),
         },
     )

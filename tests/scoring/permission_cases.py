@@ -151,3 +151,213 @@ CASES = [
         setup=with_version,
     ),
 ]
+
+
+# --- owners, pipeline, contacts, promotion plans (per customer) -----------------------------------
+ASSIGNERS_GET = everyone(404, admin_user=200, buvp=200, segmgr=200, bgvp=403, researcher=403, pr=403)
+ASSIGNERS_POST = everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403)
+VIEW_AUTO = everyone(404, admin_user=200, bgvp=200, buvp=200, segmgr=200, researcher=200, pr=200)
+
+
+def customer_url(name, which="auto", *extra):
+    return lambda c: (
+        reverse(f"prioritization:{name}", args=[getattr(c.customers, which).pk, *extra]) + (f"?year={YEAR}")
+    )
+
+
+def owners_unchanged_unless_allowed(ctx, response, role):
+    from prospects.models import Customer
+
+    if response.status_code in (403, 404):
+        assert not Customer.objects.filter(overall_owner__isnull=False).exists()
+
+
+def status_unchanged_unless_allowed(ctx, response, role):
+    from prioritization.models import DevelopmentStatusChange
+
+    if response.status_code in (403, 404):
+        assert not DevelopmentStatusChange.objects.exists()
+
+
+def contact_logged_only_when_allowed(ctx, response, role):
+    from prioritization.models import ContactLog
+
+    assert ContactLog.objects.exists() == (response.status_code == 302 and role != "anon")
+
+
+def with_plan(ctx):
+    from prioritization.models import PromotionPlan
+
+    with_version(ctx)
+    PromotionPlan.objects.create(
+        customer=ctx.customers.auto, year=YEAR, objective="目标", decision_makers="CIO", format="visit"
+    )
+
+
+def plan_kept_unless_allowed(ctx, response, role):
+    from prioritization.models import PromotionPlan
+
+    assert PromotionPlan.objects.exists() == (response.status_code != 302 or role == "anon")
+
+
+def plan_url(name):
+    def url(ctx):
+        from prioritization.models import PromotionPlan
+
+        return reverse(f"prioritization:{name}", args=[ctx.customers.auto.pk, PromotionPlan.objects.get().pk])
+
+    return url
+
+
+def nothing_arbitrated(ctx, response, role):
+    from prioritization.models import UnitArbitration
+
+    assert not UnitArbitration.objects.exists()  # no overlap in the fixtures: refused or invalid
+
+
+CASES += [
+    Case("customer-owners-auto", customer_url("customer_owners"), ASSIGNERS_GET, setup=with_version),
+    Case(
+        "customer-owners-foreign",
+        customer_url("customer_owners", "foreign"),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "customer-owners-save-auto",
+        customer_url("customer_owners"),
+        ASSIGNERS_POST,
+        method="post",
+        data=lambda c: {"overall_owner": c.segmgr.pk, "year": YEAR},
+        setup=with_version,
+        check=owners_unchanged_unless_allowed,
+    ),
+    Case(
+        "owners-bulk-auto",
+        lambda c: reverse("prioritization:owners_bulk"),
+        ASSIGNERS_POST,
+        method="post",
+        data=lambda c: {
+            "bu": "MFG",
+            "year": YEAR,
+            "customer": [c.customers.auto.pk],
+            "overall_owner": c.segmgr.pk,
+        },
+        setup=with_version,
+        check=owners_unchanged_unless_allowed,
+    ),
+    Case(
+        "owners-bulk-foreign",
+        lambda c: reverse("prioritization:owners_bulk"),
+        everyone(404),  # not a customer of MFG: 404 even for the administrator
+        method="post",
+        data=lambda c: {
+            "bu": "MFG",
+            "year": YEAR,
+            "customer": [c.customers.foreign.pk],
+            "overall_owner": c.segmgr.pk,
+        },
+        setup=with_version,
+    ),
+    Case(
+        "pipeline-board",
+        lambda c: reverse("prioritization:pipeline") + Q,
+        everyone(404, **IN_ORG),
+        setup=with_version,
+    ),
+    Case("customer-status-auto", customer_url("customer_status"), VIEW_AUTO, setup=with_version),
+    Case(
+        "customer-status-save-auto",
+        customer_url("customer_status"),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, researcher=302, bgvp=403, pr=403),
+        method="post",
+        data=lambda c: {"status": "first_contact", "on": "2025-01-02", "year": YEAR},
+        setup=with_version,
+        check=status_unchanged_unless_allowed,
+    ),
+    Case(
+        "customer-status-foreign",
+        customer_url("customer_status", "foreign"),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "contacts-due",
+        lambda c: reverse("prioritization:contacts_due") + Q,
+        everyone(404, **IN_ORG),
+        setup=with_version,
+    ),
+    Case(
+        "customer-contacts-owned",
+        customer_url("customer_contacts", "owned"),
+        everyone(404, **IN_ORG),
+        setup=with_version,
+    ),
+    Case(
+        "customer-contacts-log-owned",
+        customer_url("customer_contacts", "owned"),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, am=302, researcher=302, bgvp=403, pr=403),
+        method="post",
+        data=lambda c: {"contacted_on": "2025-01-02", "kind": "call", "year": YEAR},
+        setup=with_version,
+        check=contact_logged_only_when_allowed,
+    ),
+    Case(
+        "customer-contacts-foreign",
+        customer_url("customer_contacts", "foreign"),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "plan-list",
+        lambda c: reverse("prioritization:plan_list") + Q,
+        everyone(404, **IN_ORG),
+        setup=with_version,
+    ),
+    Case("customer-plans-auto", customer_url("customer_plans"), VIEW_AUTO, setup=with_version),
+    Case("plan-create-auto", customer_url("plan_create"), ASSIGNERS_GET, setup=with_version),
+    Case(
+        "plan-create-foreign",
+        customer_url("plan_create", "foreign"),
+        everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "plan-edit-auto",
+        plan_url("plan_edit"),
+        everyone(404, admin_user=200, buvp=200, segmgr=200, researcher=200, bgvp=403, pr=403),
+        setup=with_plan,
+    ),
+    Case(
+        "plan-delete-auto",
+        plan_url("plan_delete"),
+        ASSIGNERS_POST,
+        method="post",
+        setup=with_plan,
+        check=plan_kept_unless_allowed,
+    ),
+    # BU / BG consolidation workbooks and the BG VP's arbitration
+    Case(
+        "bu-list-export",
+        lambda c: reverse("prioritization:bu_list_export") + Q,
+        everyone(404, admin_user=200, buvp=200, bgvp=403, segmgr=403, am=403, researcher=403, pr=403),
+        setup=with_version,
+    ),
+    Case(
+        "bg-list-export",
+        lambda c: reverse("prioritization:bg_list_export") + f"?year={YEAR}",
+        everyone(403, admin_user=200, bgvp=200),
+        setup=with_version,
+    ),
+    Case(
+        "bg-arbitrate",
+        lambda c: reverse("prioritization:unit_arbitrate"),
+        everyone(403, admin_user=302, bgvp=302),
+        method="post",
+        data=lambda c: {
+            "bg": "ITS",
+            "year": YEAR,
+            "name_key": "x",
+            "primary_unit": c.org.unit.pk,
+            "reason": "r",
+        },
+        setup=with_version,
+        check=nothing_arbitrated,
+    ),
+]
