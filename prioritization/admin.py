@@ -224,3 +224,5 @@ class AuditEventAdmin(SuperuserOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from prioritization import admin_scoring  # noqa: E402,F401
