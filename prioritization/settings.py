@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
     "inquiries-monthly-report": {"task": "inquiries.monthly_report", "schedule": 3600.0},
     # Weekly stale-customer digest to researchers: hourly sweep, sent once per researcher per ISO week.
     "prospects-stale-digest": {"task": "prospects.stale_digest", "schedule": 3600.0},
+    # Scoring (2.3.3): hourly sweep; each owner's overdue-contact reminder is sent once per ISO week.
+    "prioritization-overdue-contacts": {"task": "prioritization.overdue_contacts_weekly", "schedule": 3600.0},
 }
 
 # --- E-mail (Django 6.1 MAILERS): EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…) or

@@ -29,3 +29,6 @@ def runtime_facts():
     import openpyxl.xml
 
     return {"defusedxml": bool(openpyxl.xml.DEFUSEDXML)}
+
+# Stage 2.3.3 tasks (the weekly overdue-contact reminder) live in their own module.
+from prioritization import tasks_scoring  # noqa: E402,F401
