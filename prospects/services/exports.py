@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Segment
 from prospects.excel.columns import CHOICE_LABELS
 from prospects.excel.writer import write_basic_info
-from prospects.models import Customer, CustomerFinancials
+from prospects.models import Customer
 
-CHUNK = 2000
+CHUNK = 5000
 _FIELDS = (
     "pk", "number", "name", "segment_id", "size_class", "location", "competitors", "attitude",
     "brand_rank", "ownership", "employees", "disclosures", "it_staff", "source",
@@ -35,22 +35,20 @@ def basic_info_rows(
         CHOICE_LABELS["attitude"],
         CHOICE_LABELS["ownership"],
     )
-    values = queryset.order_by("pk").values_list(*_FIELDS)
+    # The previous year's figures joined in the same query (at most one row per customer and year).
+    values = (
+        queryset.annotate(fy=FilteredRelation("financials", condition=Q(financials__year=planning_year - 1)))
+        .order_by("pk")
+        .values_list(*_FIELDS, "fy__revenue", "fy__it_spend", "fy__purchases_from_us")
+    )
     last = 0
     while True:
         rows = list(values.filter(pk__gt=last)[:CHUNK])
         if not rows:
             return
         last = rows[-1][0]
-        figures = {
-            customer_id: (revenue, it_spend, purchases)
-            for customer_id, revenue, it_spend, purchases in CustomerFinancials.objects.filter(
-                customer_id__in=[r[0] for r in rows], year=planning_year - 1
-            ).values_list("customer_id", "revenue", "it_spend", "purchases_from_us")
-        }
-        for (pk, number, name, segment_id, size, location, competitors, attitude, brand_rank, ownership,
-             employees, disclosures, it_staff, source) in rows:  # fmt: skip
-            revenue, it_spend, purchases = figures.get(pk, (None, None, None))
+        for (_pk, number, name, segment_id, size, location, competitors, attitude, brand_rank, ownership,
+             employees, disclosures, it_staff, source, revenue, it_spend, purchases) in rows:  # fmt: skip
             yield [
                 number, name, segment_names.get(segment_id), sizes.get(size), _amount(revenue),
                 location or None, _amount(it_spend), _amount(purchases), competitors or None,
