@@ -14,6 +14,7 @@ through its parent.
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
@@ -191,11 +192,17 @@ class Scope:
 
 
 def scope_for(request_or_user) -> Scope:
-    """The request's Scope (built once per request), or a Scope for a user (commands, tasks)."""
+    """The Scope of a request's user or of a user (commands, tasks), built once per user object so
+    that a page's views, selectors and context processors share one membership query."""
     user = getattr(request_or_user, "user", request_or_user)
-    if hasattr(request_or_user, "user"):
-        scope = getattr(request_or_user, "_scope", None)
-        if scope is None or scope.user is not user:
-            scope = request_or_user._scope = Scope(user)
-        return scope
-    return Scope(user)
+    scope = getattr(user, "_workbench_scope", None)
+    if scope is None or scope.user is not user:
+        scope = Scope(user)
+        with contextlib.suppress(AttributeError):  # e.g. a user class with __slots__
+            user._workbench_scope = scope
+    return scope
+
+
+def scope_forget(user) -> None:
+    """Drop a cached Scope after the user's memberships changed."""
+    user.__dict__.pop("_workbench_scope", None)

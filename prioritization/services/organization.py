@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from prioritization.access import Action, scope_for
+from prioritization.access import Action, scope_for, scope_forget
 from prioritization.models import (
     ROLE_LEVELS,
     AuditEvent,
@@ -56,6 +56,7 @@ def membership_grant(*, actor, user, role: str, place) -> Membership:
     if not allowed:
         raise PermissionDenied
     membership, created = Membership.objects.get_or_create(user=user, role=role, **fields)
+    scope_forget(user)
     if created:
         audit_record(
             kind=AuditEvent.Kind.ROLE_GRANTED, actor=actor, unit=unit, target=membership,
@@ -73,6 +74,7 @@ def membership_revoke(*, actor, membership: Membership) -> None:
         detail={"user": membership.user.get_username(), "role": membership.role, "place": str(membership.place)},
     )  # fmt: skip
     membership.delete()
+    scope_forget(membership.user)
 
 
 def segment_decision_makers(segment: Segment) -> list:

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -191,9 +192,20 @@ def test_axes_locks_one_username_without_locking_the_others(client, segmgr, pr, 
     )
 
 
-def test_sessions_expire_when_idle(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_sessions_expire_when_idle_and_are_renewed_by_activity(client, segmgr, settings):
+    import time_machine
+    from django.utils import timezone
+
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(reverse("login"), {"username": "segmgr", "password": "pw-for-tests-123"})
+    with time_machine.travel(start + timedelta(hours=7), tick=False):
+        assert client.get(reverse("home")).status_code == 200  # activity renews the session
+    with time_machine.travel(start + timedelta(hours=14), tick=False):
+        assert client.get(reverse("home")).status_code == 200  # 7 h idle: still within 8 h
+    with time_machine.travel(start + timedelta(hours=22, minutes=1), tick=False):
+        assert client.get(reverse("home")).status_code == 302  # 8 h idle: signed out
 
 
 def test_passwords_are_hashed_with_argon2_in_production():
