@@ -268,7 +268,7 @@ def test_version_list_query_count_is_bounded(as_user, buvp, org, django_assert_m
     for year in range(2000, 2010):
         version_create(actor=buvp, unit=org.unit, year=year)
     client = as_user(buvp)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         client.get(reverse("criteria:version_list"))
 
 

@@ -96,7 +96,7 @@ def test_export_is_an_xlsx_with_every_section_and_text_never_a_formula(
     seeded, review, as_user, django_assert_max_num_queries
 ):
     svc.summary_save(actor=seeded.buvp, review=review, kind="overall", text='=HYPERLINK("http://x")')
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(47):
         response = as_user(seeded.buvp).get(reverse("reviews:review_export", args=[review.pk]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(BytesIO(response.content))
