@@ -407,12 +407,50 @@ class SumRow:
     evaluators: int
 
 
-def _shown_ratio(numerator: int, denominator: int) -> Decimal:
-    """numerator / denominator rounded half-even to two places, in integers."""
+def _hundredths(numerator: int, denominator: int) -> int:
+    """numerator / denominator in hundredths, rounded half-even, in integers."""
     quotient, rest = divmod(numerator * 100, denominator)
     if 2 * rest > denominator or (2 * rest == denominator and quotient % 2 == 1):
         quotient += 1
-    return Decimal(quotient).scaleb(-2)
+    return quotient
+
+
+def _shown_ratio(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator rounded half-even to two places, in integers."""
+    return Decimal(_hundredths(numerator, denominator)).scaleb(-2)
+
+
+def rank_sum_tuples(
+    rows: Sequence[tuple], a_weight: int, f_weight: int, thresholds: Thresholds
+) -> list[tuple[object, int, int, int, str]]:
+    """The integer core of `rank_sums` over plain (key, name, a_sum, f_sum, evaluators) tuples:
+    (key, rank, attractiveness in hundredths, feasibility in hundredths, proposed tier). No Decimal,
+    Fraction or object per customer when every customer has the same number of evaluators."""
+    ta, tf = exact(thresholds.attractiveness), exact(thresholds.feasibility)
+    ta_num, ta_den, tf_num, tf_den = ta.numerator, ta.denominator, tf.numerator, tf.denominator
+    if len({r[4] for r in rows}) <= 1:
+        ordered = sorted(rows, key=lambda r: (-(r[2] * f_weight + r[3] * a_weight), -r[2], r[1], str(r[0])))
+    else:
+        ordered = sorted(
+            rows,
+            key=lambda r: (
+                -Fraction(r[2] * f_weight + r[3] * a_weight, r[4]),
+                -Fraction(r[2], r[4]),
+                r[1],
+                str(r[0]),
+            ),
+        )
+    result = []
+    append = result.append
+    a_unit, f_unit = 10 * a_weight, 10 * f_weight
+    for position, (key, _name, a_sum, f_sum, evaluators) in enumerate(ordered, start=1):
+        a_den = a_unit * evaluators
+        f_den = f_unit * evaluators
+        high_a = a_sum * ta_den >= ta_num * a_den
+        high_f = f_sum * tf_den >= tf_num * f_den
+        tier = TIER1 if high_a and high_f else TIER2 if high_f else TIER3 if high_a else NO
+        append((key, position, _hundredths(a_sum, a_den), _hundredths(f_sum, f_den), tier))
+    return result
 
 
 def rank_sums(
@@ -420,28 +458,8 @@ def rank_sums(
 ) -> list[tuple[object, int, Decimal, Decimal, str]]:
     """(key, rank, attractiveness, feasibility, proposed tier) for complete customers given as integer
     sums — exactly `evaluate` + `rank`, without building a Fraction per customer."""
-    ta, tf = exact(thresholds.attractiveness), exact(thresholds.feasibility)
-    same_evaluators = len({r.evaluators for r in rows}) <= 1
-
-    def key(row: SumRow):
-        combined = row.a_sum * f_weight + row.f_sum * a_weight  # ∝ mean of both scores × evaluators
-        if same_evaluators:
-            return (-combined, -row.a_sum, row.name, str(row.key))
-        return (
-            -Fraction(combined, row.evaluators),
-            -Fraction(row.a_sum, row.evaluators),
-            row.name,
-            str(row.key),
-        )
-
-    result = []
-    for position, row in enumerate(sorted(rows, key=key), start=1):
-        a_den = 10 * a_weight * row.evaluators
-        f_den = 10 * f_weight * row.evaluators
-        high_a = row.a_sum * ta.denominator >= ta.numerator * a_den
-        high_f = row.f_sum * tf.denominator >= tf.numerator * f_den
-        tier = TIER1 if high_a and high_f else TIER2 if high_f else TIER3 if high_a else NO
-        result.append(
-            (row.key, position, _shown_ratio(row.a_sum, a_den), _shown_ratio(row.f_sum, f_den), tier)
-        )
-    return result
+    tuples = [(r.key, r.name, r.a_sum, r.f_sum, r.evaluators) for r in rows]
+    return [
+        (key, rank, Decimal(a).scaleb(-2), Decimal(f).scaleb(-2), tier)
+        for key, rank, a, f, tier in rank_sum_tuples(tuples, a_weight, f_weight, thresholds)
+    ]
