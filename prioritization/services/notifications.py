@@ -4,13 +4,14 @@ by a task; a beat sweep picks up anything whose enqueue was lost."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -162,9 +163,70 @@ class TemporaryFailure(Exception):
     pass
 
 
+class _SmtpConversation:
+    """Watches one smtplib conversation for the only moment a message's fate is in doubt: the end
+    of its DATA (CRLF.CRLF) has been handed to the network and the server's reply to it has not been
+    read. A failure before that (connecting, greeting, MAIL, RCPT, the DATA command, a partial
+    body) cannot have delivered the message: it is safe to retry. A failure after it may have."""
+
+    def __init__(self, connection: smtplib.SMTP):
+        self.awaiting_final_reply = False
+        send, getreply = connection.send, connection.getreply
+
+        def watched_send(data):
+            send(data)  # raises before the terminator is handed over if the socket fails mid-way
+            if isinstance(data, bytes | bytearray) and data.endswith(b"\r\n.\r\n"):
+                self.awaiting_final_reply = True
+
+        def watched_getreply():
+            reply = getreply()
+            self.awaiting_final_reply = False
+            return reply
+
+        connection.send = watched_send
+        connection.getreply = watched_getreply
+
+
+# What a send attempt came to.
+_DELIVERED, _RETRY, _UNKNOWN = "delivered", "retry", "unknown"
+
+
+def _deliver(message: EmailMessage) -> tuple[str, str]:
+    """Hand one message to the configured mailer. Returns (outcome, error)."""
+    mailer = mailers.default
+    try:
+        mailer.open()  # connect, greeting, TLS, login: nothing of the message has left yet
+    except (smtplib.SMTPException, OSError) as exc:
+        return _RETRY, repr(exc)
+    connection = getattr(mailer, "connection", None)
+    conversation = _SmtpConversation(connection) if isinstance(connection, smtplib.SMTP) else None
+    try:
+        mailer.send_messages([message])
+    except (smtplib.SMTPException, OSError) as exc:
+        if conversation is not None:
+            return (_UNKNOWN if conversation.awaiting_final_reply else _RETRY), repr(exc)
+        # A back-end whose conversation we cannot watch: a dropped connection or a timeout may
+        # have come after the message was accepted, so do not resend it automatically.
+        if isinstance(exc, smtplib.SMTPServerDisconnected | TimeoutError):
+            return _UNKNOWN, repr(exc)
+        return _RETRY, repr(exc)
+    finally:
+        with contextlib.suppress(Exception):  # QUIT after an accepted message changes nothing
+            mailer.close()
+    return _DELIVERED, ""
+
+
+def _message_id(row: OutboundEmail) -> str:
+    """A stable Message-ID per outbox row: an administrator deciding about an "unknown" e-mail can
+    search the mail server's log or the mailbox for it, and receiving servers see one message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<outbox-{row.pk}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def email_send(outbound_id: int, *, now=None) -> str:
     """Send one outbox row. Returns its new status. Never sends a row twice: the row is claimed
-    (pending → sending) in its own transaction before the SMTP conversation starts."""
+    (pending → sending) in its own transaction before the SMTP conversation starts; a conversation
+    that broke after the message's end was sent leaves the row "unknown" for an administrator."""
     now = now or timezone.now()
     with transaction.atomic():
         row = OutboundEmail.objects.select_for_update().filter(pk=outbound_id).first()
@@ -174,17 +236,22 @@ def email_send(outbound_id: int, *, now=None) -> str:
         row.sending_started_at = now
         row.attempts += 1
         row.save(update_fields=["status", "sending_started_at", "attempts"])
-    message = EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to_address])
-    try:
-        message.send()
-    except (smtplib.SMTPServerDisconnected, TimeoutError) as exc:
+    message = EmailMessage(
+        row.subject,
+        row.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [row.to_address],
+        headers={"Message-ID": _message_id(row)},
+    )
+    outcome, error = _deliver(message)
+    if outcome == _UNKNOWN:
         # The server may have accepted the message before the connection died: do not resend.
-        return _finish(row, OutboundEmail.Status.UNKNOWN, error=repr(exc))
-    except (smtplib.SMTPException, ConnectionError, OSError) as exc:
+        return _finish(row, OutboundEmail.Status.UNKNOWN, error=error)
+    if outcome == _RETRY:
         if row.attempts >= MAX_ATTEMPTS:
-            return _finish(row, OutboundEmail.Status.FAILED, error=repr(exc))
+            return _finish(row, OutboundEmail.Status.FAILED, error=error)
         backoff = timedelta(seconds=30 * 2 ** (row.attempts - 1))
-        return _finish(row, OutboundEmail.Status.PENDING, error=repr(exc), next_attempt_at=now + backoff)
+        return _finish(row, OutboundEmail.Status.PENDING, error=error, next_attempt_at=now + backoff)
     return _finish(row, OutboundEmail.Status.SENT, sent_at=timezone.now())
 
 
