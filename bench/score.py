@@ -62,7 +62,9 @@ def build(rows: int):
         criteria = list(version.criteria.all())
         Customer.objects.bulk_create(
             [
-                Customer(unit=unit, segment=segment, number=f"B-{i:06d}", name=f"公司{i}", name_key=f"公司{i}")
+                Customer(
+                    unit=unit, segment=segment, number=f"B-{i:06d}", name=f"公司{i}", name_key=f"公司{i}"
+                )
                 for i in range(rows)
             ],
             batch_size=5000,
@@ -151,7 +153,9 @@ def main():
         score_again, _counts = timed_score(unit, version)
         select_time = min(select_times)
         print(f"score rows={args.rows * 8} bare_select={select_time:.3f}s")
-        print(f"score first run (writes every target)={score_first:.3f}s  re-run (nothing changed)={score_again:.3f}s")
+        print(
+            f"score first run (writes every target)={score_first:.3f}s  re-run (nothing changed)={score_again:.3f}s"
+        )
         print("counts " + " ".join(f"{k}={v}" for k, v in counts.items()))
         print(f"re-run ratio={score_again / select_time:.2f}")
         print(f"ratio={score_first / select_time:.2f}")

@@ -390,6 +390,10 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
                 creates.append((cid, year, _decimal_text(a), _decimal_text(f), rank, incomplete, tier, stamp))
             elif old[1:] != (a, f, rank, incomplete, tier):
                 updates.append((_decimal_text(a), _decimal_text(f), rank, incomplete, tier, stamp, old[0]))
+    # In customer order, the target indexes (all keyed by customer) grow at their end instead of
+    # being rewritten page by page all over.
+    creates.sort()
+    updates.sort(key=lambda row: row[-1])
     table = Target._meta.db_table
     with connection.cursor() as cursor:
         if creates:
