@@ -48,11 +48,11 @@ def _user(username, full_name, *, superuser=False, staff=False):
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is None:
-        last, first = full_name[:1], full_name[1:]
+        # Chinese names read surname first with no space: keep the whole name in one field so that
+        # get_full_name() shows it as written.
         user = user_model(
             username=username,
-            first_name=first,
-            last_name=last,
+            first_name=full_name,
             email=f"{username}@example.com",
             is_superuser=superuser,
             is_staff=staff or superuser,
