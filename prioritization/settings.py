@@ -156,10 +156,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # entries here (one sweep per concern, never one task per record).
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prioritization.heartbeat", "schedule": 10.0},
-    "flush-outbox": {"task": "prioritization.flush_outbox", "schedule": 60.0},
+    "flush-outbox": {"task": "prioritization.flush_outbox", "schedule": env.float("WORKBENCH_SWEEP_SECONDS", default=60.0)},
     # Inquiries (2.3.5): the SLA sweep every minute; the reports check hourly and send once per
     # period (the daily one after 08:00 local time, the monthly one from the 1st).
-    "inquiries-sla-sweep": {"task": "inquiries.sla_sweep", "schedule": 60.0},
+    "inquiries-sla-sweep": {"task": "inquiries.sla_sweep", "schedule": env.float("WORKBENCH_SWEEP_SECONDS", default=60.0)},
     "inquiries-daily-report": {"task": "inquiries.daily_report", "schedule": 3600.0},
     "inquiries-monthly-report": {"task": "inquiries.monthly_report", "schedule": 3600.0},
     # Weekly stale-customer digest to researchers: hourly sweep, sent once per researcher per ISO week.
