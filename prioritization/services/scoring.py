@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from prioritization import scoring
 from prioritization.access import Action, scope_for
 from prioritization.models import Scorecard, Target
 from prospects.models import Customer, CustomerFinancials, ListEntry
+from prospects.services.customers import ConcurrentUpdate
 
 
 class NoCriteriaVersion(ValidationError):
@@ -105,6 +107,35 @@ def _check_customer(scope, customer, version):
         )
 
 
+def scorecard_revision(*, evaluator, customer: Customer) -> int:
+    """The latest change to `evaluator`'s scorecard of `customer` (0: none yet), from its history:
+    a form carries it so that a save over someone else's newer save is refused."""
+    revisions = Scorecard.history.filter(evaluator_id=evaluator.pk, customer_id=customer.pk)
+    return revisions.aggregate(latest=Max("history_id"))["latest"] or 0
+
+
+def _check_revision(*, evaluator, customer: Customer, expected: int) -> None:
+    Customer.objects.select_for_update().filter(pk=customer.pk).exists()  # one save of it at a time
+    latest = (
+        Scorecard.history.filter(evaluator_id=evaluator.pk, customer_id=customer.pk)
+        .select_related("history_user")
+        .order_by("-history_id")
+        .first()
+    )
+    if (latest.history_id if latest else 0) != expected:
+        raise ConcurrentUpdate(
+            _(
+                "%(who)s 已在您打开之后修改了%(evaluator)s对 %(customer)s 的评分（%(when)s）。下方是最新评分，请核对后再保存。"
+            )
+            % {
+                "who": latest.history_user or _("其他用户"),
+                "evaluator": evaluator,
+                "customer": customer.name,
+                "when": timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+
+
 @transaction.atomic
 def scorecard_record(
     *,
@@ -116,15 +147,20 @@ def scorecard_record(
     scored_on=None,
     suggestions: dict | None = None,
     recompute: bool = True,
+    expected_revision: int | None = None,
 ) -> int:
     """Record `evaluator`'s (default: the actor's) scores of one customer on the version's criteria.
     A score that departs from the rule's suggestion needs a reason. Returns the number of scores
-    written. Freezes the version (criteria cannot change once scoring started)."""
+    written. Freezes the version (criteria cannot change once scoring started). With
+    `expected_revision` (`scorecard_revision` when the form was opened) a save over someone else's
+    newer save is refused with ConcurrentUpdate naming them."""
     evaluator = evaluator or actor
     scope = scope_for(actor)
     _check_customer(scope, customer, version)
     if evaluator != actor and not scope_for(evaluator).can(Action.SCORE, customer):
         raise ValidationError(_("%(user)s 无权为该客户评分。") % {"user": evaluator})
+    if expected_revision is not None:
+        _check_revision(evaluator=evaluator, customer=customer, expected=expected_revision)
     if version.status not in ("active", "frozen"):
         raise ValidationError(_("只能按生效的选择标准版本评分。"))
     criteria = {c.pk: c for c in version.criteria.all()}

@@ -24,7 +24,10 @@ from prioritization.models import (
 )
 from prioritization.tiers import Tier
 from prospects.models import Customer, DevelopmentStatus
-from prospects.services.customers import customer_update
+from prospects.services.customers import ConcurrentUpdate, customer_update
+
+# `tier_set(expected_decided_at=UNCHECKED)`: the caller does not say which decision it saw.
+UNCHECKED = object()
 
 # Which roles may hold which ownership (PROCESS.md §2.3.3 item 6).
 OVERALL_OWNER_ROLES = (Role.SEGMENT_MANAGER, Role.BU_VP)
@@ -82,9 +85,20 @@ def tiers_accept_proposals(*, actor, unit, year: int, customer_ids=None, segment
 
 
 @transaction.atomic
-def tier_set(*, actor, customer: Customer, year: int, tier: str, reason: str = "", now=None) -> Target:
+def tier_set(
+    *,
+    actor,
+    customer: Customer,
+    year: int,
+    tier: str,
+    reason: str = "",
+    now=None,
+    expected_decided_at=UNCHECKED,
+) -> Target:
     """Set a customer's tier by hand. Departing from the proposal (or tiering an incomplete customer)
-    needs a reason, which is kept and shown wherever the tier is."""
+    needs a reason, which is kept and shown wherever the tier is. With `expected_decided_at` (the
+    decision's time the form showed, None for none) a save over someone else's newer decision is
+    refused with ConcurrentUpdate naming them."""
     scope = scope_for(actor)
     if not scope.can(Action.DECIDE_TIER, customer):
         raise PermissionDenied
@@ -92,6 +106,18 @@ def tier_set(*, actor, customer: Customer, year: int, tier: str, reason: str = "
     if tier not in Tier.values:
         raise ValidationError({"tier": _("未知的级别。")})
     target, _created = Target.objects.select_for_update().get_or_create(customer=customer, year=year)
+    if expected_decided_at is not UNCHECKED and target.decided_at != expected_decided_at:
+        raise ConcurrentUpdate(
+            _("%(who)s 已在您打开之后将 %(customer)s 定为“%(tier)s”（%(when)s）。请核对后再保存。")
+            % {
+                "who": target.decided_by or _("其他用户"),
+                "customer": customer.name,
+                "tier": target.get_tier_display() or _("未定级"),
+                "when": timezone.localtime(target.decided_at).strftime("%Y-%m-%d %H:%M:%S")
+                if target.decided_at
+                else "",
+            }
+        )
     reason = (reason or "").strip()
     if tier != target.proposed_tier and not reason:
         raise ValidationError({"reason": _("人工定级（与建议级别不同）必须填写理由。")})

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,12 +36,14 @@ from prioritization.services.scoring import (
     capacities_of,
     criterion_specs,
     scorecard_record,
+    scorecard_revision,
     suggestions_for,
     thresholds_of,
 )
 from prioritization.services.workbooks import UnusableFile, scores_import, scoresheet_write, tiers_write
 from prioritization.tiers import TIER_MEANING, Tier
 from prospects.models import Customer, Ownership, SizeClass
+from prospects.services.customers import ConcurrentUpdate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -231,6 +234,7 @@ def scorecard(request, pk):
                     override_reason=request.POST.get(f"reason_{criterion.pk}", ""),
                 )
             )
+        revision = request.POST.get("revision", "")
         if not errors:
             try:
                 scorecard_record(
@@ -239,9 +243,12 @@ def scorecard(request, pk):
                     version=version,
                     entries=entries,
                     suggestions=suggestions,
+                    expected_revision=int(revision) if revision.isdigit() else None,
                 )
                 messages.success(request, _("已保存 %(customer)s 的评分。") % {"customer": customer.name})
                 return redirect(f"{reverse('prioritization:scorecard', args=[customer.pk])}?year={year}")
+            except ConcurrentUpdate as exc:
+                errors = {"__all__": exc.messages}  # the page below shows the other person's scores
             except ValidationError as exc:
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     target = Target.objects.filter(customer=customer, year=year).select_related("decided_by").first()
@@ -253,6 +260,7 @@ def scorecard(request, pk):
             "version": version,
             "year": year,
             "rows": _score_form_rows(customer, version, request.user, suggestions),
+            "revision": scorecard_revision(evaluator=request.user, customer=customer),
             "can_score": can_score,
             "errors": errors,
             "posted": request.POST if request.method == "POST" else None,
@@ -613,6 +621,13 @@ def tier_decide(request, pk):
         year = int(request.POST.get("year", ""))
     except ValueError as exc:
         raise Http404 from exc
+    seen = {}
+    if "decided_at" in request.POST:  # the decision the form showed ("" for none)
+        raw = request.POST["decided_at"].strip()
+        try:
+            seen["expected_decided_at"] = parse_datetime(raw) if raw else None
+        except ValueError:
+            seen["expected_decided_at"] = None
     try:
         target = tier_services.tier_set(
             actor=request.user,
@@ -620,6 +635,7 @@ def tier_decide(request, pk):
             year=year,
             tier=request.POST.get("tier", ""),
             reason=request.POST.get("reason", ""),
+            **seen,
         )
         messages.success(
             request,
