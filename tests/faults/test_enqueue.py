@@ -30,13 +30,8 @@ CELERY_DEFAULTS = {"retry_backoff_max": 600, "max_retries": 3, "default_retry_de
 
 
 def _number(node):
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, int | float)
-        and not isinstance(node.value, bool)
-    ):
-        return node.value
-    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+    """A literal number (or bool, for retry_backoff=True); None for anything we cannot bound."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return node.value
     return None
 
