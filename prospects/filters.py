@@ -13,13 +13,9 @@ from prospects.models import Contact, Customer, ListEntry, Ownership, SizeClass
 
 
 def customers_in_tier(queryset, *, tier: str, year: int | None):
-    """HOOK for the tiering stage (2.3.3): narrow `queryset` to customers whose decided tier for the
-    planning `year` is `tier`. It calls `prioritization.selectors.targets.customers_with_tier(queryset,
-    tier=, year=)` once that stage provides it; until then the tier filter leaves the list as it is."""
-    try:
-        from prioritization.selectors.targets import customers_with_tier
-    except ImportError:
-        return queryset
+    """Customers whose decided tier for the planning `year` is `tier` (the tiering stage, 2.3.3)."""
+    from prioritization.selectors.targets import customers_with_tier
+
     return customers_with_tier(queryset, tier=tier, year=year)
 
 

@@ -307,3 +307,10 @@ __all__ = [
     "relationship_counts",
     "target_rows",
 ]
+
+
+def customers_with_tier(queryset, *, tier: str, year: int | None = None):
+    """Narrow a (scoped) customer queryset to those whose decided tier for the planning year is
+    `tier` (the customer list's tier filter). Defaults to the current planning year."""
+    year = year or timezone.localdate().year
+    return queryset.filter(pk__in=Target.objects.filter(year=year, tier=tier).values("customer_id"))

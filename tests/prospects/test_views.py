@@ -198,3 +198,17 @@ def test_template_download(as_user, researcher, tmp_path):
     target = tmp_path / "t.xlsx"
     target.write_bytes(b"".join(response.streaming_content))
     assert load_workbook(target)["客户基本信息表"].cell(row=1, column=5).value == "公司营业额(2001)"
+
+
+def test_list_filters_by_the_decided_tier_of_the_year(client, buvp, customers):
+    from prioritization.models import Target
+    from prospects.models import ListEntry
+
+    for customer in (customers.auto, customers.elec, customers.owned):
+        ListEntry.objects.create(customer=customer, year=2002)
+    Target.objects.create(customer=customers.auto, year=2002, tier="tier1")
+    Target.objects.create(customer=customers.elec, year=2002, tier="no")
+    Target.objects.create(customer=customers.owned, year=2001, tier="tier1")
+    client.force_login(buvp)
+    page = client.get(reverse("prospects:customer_list"), {"tier": "tier1", "year": 2002}).context["page"]
+    assert [c.name for c in page.object_list] == ["中国一汽"]
