@@ -32,11 +32,14 @@ check-migrations: install
 # The deployment check with production settings (dummy secrets, never used to serve).
 check-deploy: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$RANDOM-not-a-real-key-0123456789abcdefghijklmnopqrstuvwxyz \
-	DJANGO_ALLOWED_HOSTS=workbench.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_ALLOWED_HOSTS=workbench.example.com EMAIL_URL=smtp+tls://workbench:secret@mail.example.com:587 \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
-# SQLite + an embedded Redis unless DATABASE_URL / REDIS_URL are set.
+# SQLite + an embedded Redis unless DATABASE_URL / REDIS_URL are set. The bulk of the suite runs on
+# two processes; the tests that start real servers (smoke, chaos) run afterwards on their own.
+PYTEST_WORKERS ?= 2
 test: install lint check-migrations check-deploy
-	$(PY) scripts/embedded_redis.py -- $(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	PY=$(PY) PYTEST_WORKERS=$(PYTEST_WORKERS) $(PY) scripts/embedded_redis.py -- scripts/run_tests.sh $(PYTEST_ARGS)
 
 messages: install
 	cd $(CURDIR) && $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=static && $(PY) manage.py compilemessages --ignore=.venv
