@@ -18,6 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from criteria.models import Dimension
 from prioritization.tiers import Tier
+from prospects.excel.reader import WorkbookError, check_zip_members
 
 CRITERIA_SHEET = "选择标准"
 PRINCIPLES_SHEET = "分级客户管理原则"
@@ -192,6 +193,10 @@ def version_workbook_read(data: bytes):
     "settings": {...} | None, "segments": [(code, quotas)] | None}; errors = ["sheet row n: …"]."""
     if len(data) > MAX_BYTES:
         raise WorkbookUnusable(_("文件过大（最大 2 MB）。"))
+    try:  # a zip bomb is refused by its members' declared sizes before openpyxl inflates anything
+        check_zip_members(data, max_bytes=MAX_BYTES)
+    except WorkbookError as exc:
+        raise WorkbookUnusable(str(exc)) from exc
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:

@@ -19,7 +19,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from prioritization import scoring
 from prioritization.access import Action, scope_for
+from prioritization.models import AuditEvent
 from prioritization.selectors.targets import listed_customers, target_rows
+from prioritization.services.audit import audit_record
 from prioritization.services.scoring import (
     ScoreInput,
     criterion_specs,
@@ -29,6 +31,7 @@ from prioritization.services.scoring import (
     version_in_force,
 )
 from prioritization.tiers import Tier
+from prospects.excel.reader import WorkbookError, check_zip_members
 from prospects.models import Customer, normalize_name
 
 SCORE_SHEET = "评分表"
@@ -108,6 +111,13 @@ def scoresheet_write(out, *, actor, unit, segment, year: int) -> int:
     ws.freeze_panes = "C2"
     ws.column_dimensions["B"].width = 28
     wb.save(out)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        actor=actor,
+        unit=unit,
+        target=f"scoresheet {segment.code} {year}",
+        detail={"rows": count},
+    )
     return count
 
 
@@ -134,6 +144,12 @@ class ImportResult:
 def _open(file):
     if hasattr(file, "size") and file.size > MAX_BYTES:
         raise UnusableFile(_("文件超过 20 MB。"))
+    try:  # a zip bomb is refused by its members' declared sizes before openpyxl inflates anything
+        check_zip_members(file, max_bytes=MAX_BYTES)
+    except WorkbookError as exc:
+        raise UnusableFile(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise UnusableFile(_("文件不存在。")) from exc
     try:
         wb = load_workbook(file, read_only=True, data_only=True)
     except FileNotFoundError as exc:
@@ -267,6 +283,13 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
             result.scored += 1
         if result.scored:
             scores_recompute(unit=unit, year=year, version=version)
+    audit_record(
+        kind=AuditEvent.Kind.IMPORT,
+        actor=actor,
+        unit=unit,
+        target=f"scores {year}",
+        detail={"scored": result.scored},
+    )
     result.written = True
     return result
 
@@ -317,6 +340,13 @@ def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
             ]
         )
     wb.save(out)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        actor=actor,
+        unit=unit,
+        target=f"tiers {year}",
+        detail={"rows": len(rows)},
+    )
     return len(rows)
 
 

@@ -4,6 +4,7 @@ row as (Excel row number, {column key: raw cell value}). No database, no validat
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,17 +49,48 @@ def check_workbook_file(path, *, max_bytes: int | None = None) -> None:
         )
     if not zipfile.is_zipfile(path):
         raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
-    with zipfile.ZipFile(path) as archive:
-        members = archive.infolist()
-        names = {m.filename for m in members}
-        if "xl/workbook.xml" not in names:
-            raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
-        total = sum(m.file_size for m in members)
-        if total > max_bytes * INFLATE_FACTOR or any(
-            m.compress_size and m.file_size / m.compress_size > MAX_RATIO and m.file_size > 1048576
-            for m in members
-        ):
-            raise WorkbookError(_("工作簿解压后过大（可能是恶意构造的文件），已拒绝。"))
+    check_zip_members(path, max_bytes=max_bytes)
+
+
+def check_zip_members(source, *, max_bytes: int | None = None) -> None:
+    """Refuse a zip bomb before any parser sees it: `source` (a path, bytes or a seekable file) must
+    be a zip with xl/workbook.xml whose members' DECLARED sizes stay within bound. (Python's zipfile
+    never inflates a member beyond its declared size, so the declared sizes bound what openpyxl
+    reads.) Raises WorkbookError; a file object is rewound."""
+    max_bytes = max_bytes or settings.WORKBOOK_MAX_BYTES
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    position = source.tell() if hasattr(source, "tell") else None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。")) from exc
+    finally:
+        if position is not None:
+            source.seek(position)
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names:
+        raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
+    total = sum(m.file_size for m in members)
+    if total > max_bytes * INFLATE_FACTOR or any(
+        m.compress_size and m.file_size / m.compress_size > MAX_RATIO and m.file_size > 1048576
+        for m in members
+    ):
+        raise WorkbookError(_("工作簿解压后过大（可能是恶意构造的文件），已拒绝。"))
+
+
+def _unreadable_as_workbook_error(rows):
+    """calamine parses the sheet lazily: malformed XML further down (a billion-laughs entity in row
+    900) surfaces while iterating. It must reach the user as an unusable file, never an exception."""
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise WorkbookError(_("无法读取该工作簿：%(error)s") % {"error": str(exc)[:200]}) from exc
+        yield row
 
 
 @dataclass
@@ -114,8 +146,11 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
     if not names:
         raise WorkbookError(_("工作簿中没有工作表。"))
     sheet_name = SHEET_NAME if SHEET_NAME in names else names[0]
-    sheet = book.get_sheet_by_name(sheet_name)
-    rows = sheet.iter_rows()
+    try:
+        sheet = book.get_sheet_by_name(sheet_name)
+        rows = _unreadable_as_workbook_error(sheet.iter_rows())
+    except Exception as exc:  # malformed XML (e.g. entity declarations) in the sheet
+        raise WorkbookError(_("无法读取该工作簿：%(error)s") % {"error": str(exc)[:200]}) from exc
     head = []
     for _i in range(HEADER_SEARCH_ROWS):
         try:
