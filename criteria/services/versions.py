@@ -32,7 +32,8 @@ from criteria.models.versions import DEFAULT_CADENCE_DAYS, IN_FORCE
 from criteria.rules import RuleError, rule_validate
 from criteria.validation import criteria_errors
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessUnit
+from prioritization.models import AuditEvent, BusinessUnit
+from prioritization.services.audit import audit_record
 from prioritization.tiers import Tier
 
 # Above this many target segments the form warns (PROCESS.md: 1–3 per BU); it does not refuse.
@@ -472,4 +473,5 @@ def version_import(*, actor, version: CriteriaVersion, data: bytes) -> list[str]
     warnings = []
     if content["segments"] is not None:
         warnings = version_target_segments_set(actor=actor, version=version, rows=segment_rows)
+    audit_record(kind=AuditEvent.Kind.IMPORT, actor=actor, unit=version.unit, target=f"criteria {version}")
     return warnings

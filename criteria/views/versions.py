@@ -42,6 +42,8 @@ from criteria.services.versions import (
     version_target_segments_set,
 )
 from prioritization.access import Action, scope_for
+from prioritization.models import AuditEvent
+from prioritization.services.audit import audit_record
 from prioritization.tiers import TIER_MEANING, Tier
 
 
@@ -351,6 +353,9 @@ def version_compare(request):
 @login_required
 def version_export(request, pk):
     version = version_get_visible(user=request.user, pk=pk)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT, request=request, unit=version.unit, target=f"criteria {version}"
+    )
     response = HttpResponse(
         version_workbook(version),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -22,7 +22,8 @@ from inquiries import sla
 from inquiries.models import Decision, Importance, Inquiry
 from inquiries.services.inquiries import bu_vps, decision_makers
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessUnit
+from prioritization.models import AuditEvent, BusinessUnit
+from prioritization.services.audit import audit_record
 from prioritization.services.notifications import notify
 
 DAILY_REPORT_HOUR = 8  # local time: the report covers the 24 hours before 08:00
@@ -251,6 +252,7 @@ def monthly_report_workbook(*, actor, unit: BusinessUnit, month: date, now: date
         ])  # fmt: skip
     out = io.BytesIO()
     wb.save(out)
+    audit_record(kind=AuditEvent.Kind.EXPORT, actor=actor, unit=unit, target=f"inquiries {month:%Y-%m}")
     return out.getvalue(), figures["total"]
 
 

@@ -13,8 +13,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessGroup, ClaimResolution, ListApproval, Target, UnitArbitration
+from prioritization.models import (
+    AuditEvent,
+    BusinessGroup,
+    ClaimResolution,
+    ListApproval,
+    Target,
+    UnitArbitration,
+)
 from prioritization.selectors.targets import target_rows
+from prioritization.services.audit import audit_record
 from prioritization.services.workbooks import TIER_HEADERS, TIER_SHEET
 from prioritization.tiers import Tier
 
@@ -146,6 +154,13 @@ def bu_list_write(out, *, actor, unit, year: int) -> int:
         note = f"{resolution.primary_segment.name}：{resolution.reason}" if resolution else ""
         ws.append([*_tier_cells(ws, customer, target, labels), _text(ws, note)])
     wb.save(out)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        actor=actor,
+        unit=unit,
+        target=f"bu list {year}",
+        detail={"rows": len(rows)},
+    )
     return len(rows)
 
 
@@ -198,6 +213,9 @@ def bg_list_write(out, *, actor, group, year: int) -> int:
         )
         n += 1
     wb.save(out)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT, actor=actor, target=f"bg list {group.code} {year}", detail={"rows": n}
+    )
     return n
 
 

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from prioritization.access import Action, scope_for
 from prioritization.models import (
+    AuditEvent,
     BusinessUnit,
     ClaimResolution,
     ContactLog,
@@ -22,6 +23,7 @@ from prioritization.models import (
     Role,
     Target,
 )
+from prioritization.services.audit import audit_record
 from prioritization.tiers import Tier
 from prospects.models import Customer, DevelopmentStatus
 from prospects.services.customers import ConcurrentUpdate, customer_update
@@ -125,6 +127,8 @@ def tier_set(
     target.manual_reason = reason[:500] if tier != target.proposed_tier else ""
     _stamp(target, actor, now or timezone.now())
     target.save()
+    audit_record(kind=AuditEvent.Kind.TIER_OVERRIDE, actor=actor, unit=customer.unit, target=customer.number,
+                 detail={"year": year, "tier": tier, "proposed": target.proposed_tier, "reason": target.manual_reason})  # fmt: skip
     return target
 
 

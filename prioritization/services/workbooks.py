@@ -31,7 +31,7 @@ from prioritization.services.scoring import (
     version_in_force,
 )
 from prioritization.tiers import Tier
-from prospects.excel.reader import WorkbookError, check_zip_members
+from prospects.excel.reader import NotAWorkbook, WorkbookError, check_zip_members
 from prospects.models import Customer, normalize_name
 
 SCORE_SHEET = "评分表"
@@ -146,6 +146,8 @@ def _open(file):
         raise UnusableFile(_("文件超过 20 MB。"))
     try:  # a zip bomb is refused by its members' declared sizes before openpyxl inflates anything
         check_zip_members(file, max_bytes=MAX_BYTES)
+    except NotAWorkbook:
+        pass  # openpyxl below refuses it with this importer's own message
     except WorkbookError as exc:
         raise UnusableFile(str(exc)) from exc
     except FileNotFoundError as exc:

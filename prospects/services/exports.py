@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from django.db.models import FilteredRelation, Q, QuerySet
 
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessUnit, Segment
+from prioritization.models import AuditEvent, BusinessUnit, Segment
+from prioritization.services.audit import audit_record
 from prospects.excel.columns import CHOICE_LABELS
 from prospects.excel.writer import write_basic_info
 from prospects.models import Customer
@@ -74,12 +75,20 @@ def customers_export(*, actor, target, unit: BusinessUnit, year: int, queryset: 
         queryset = scope_for(actor).filter(queryset, Action.VIEW)
     segments = list(Segment.objects.filter(unit=unit).order_by("code"))
     names = {s.pk: s.name for s in segments}
-    return write_basic_info(
+    count = write_basic_info(
         target,
         basic_info_rows(queryset, planning_year=year, segment_names=names),
         planning_year=year,
         segment_labels=[s.name for s in segments],
     )
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        actor=actor,
+        unit=unit,
+        target=f"customers {year}",
+        detail={"rows": count},
+    )
+    return count
 
 
 def template_write(*, target, unit: BusinessUnit, year: int) -> int:

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from criteria.selectors import size_bands_for
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessUnit, Segment
+from prioritization.models import AuditEvent, BusinessUnit, Segment
+from prioritization.services.audit import audit_record
 from prospects.completeness import FINANCIAL_FIELDS, completeness_percent
 from prospects.excel.columns import AMOUNT_KEYS, BY_KEY, CUSTOMER_KEYS, normalize_header
 from prospects.excel.reader import WorkbookError, open_basic_info
@@ -466,6 +467,8 @@ def customers_import(
             if dry_run or (result.errors and not partial):
                 raise _Rollback
             result.applied = True
+            audit_record(kind=AuditEvent.Kind.IMPORT, actor=actor, unit=unit, target=f"customers {year}",
+                         detail={"partial": partial, "errors": result.errors})  # fmt: skip
     except _Rollback:
         result.applied = False
     return result

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from criteria.models import Criterion
 from prioritization.access import Action, scope_for
-from prioritization.models import BusinessGroup, Role, Segment
+from prioritization.models import AuditEvent, BusinessGroup, Role, Segment
+from prioritization.services.audit import audit_record
 from reviews.charts import review_charts
 from reviews.compare import compare_years
 from reviews.excel import review_workbook
@@ -329,6 +330,9 @@ def group_overview(request, group_pk):
 def review_export(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     report = year_report(user=request.user, unit=review.unit, year=review.year)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT, request=request, unit=review.unit, target=f"review {review.year}"
+    )
     response = HttpResponse(
         review_workbook(review, report),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
