@@ -18,7 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from criteria.models import Dimension
 from prioritization.tiers import Tier
-from prospects.excel.reader import WorkbookError, check_zip_members
+from prospects.excel.reader import NotAWorkbook, WorkbookError, check_zip_members
 
 CRITERIA_SHEET = "选择标准"
 PRINCIPLES_SHEET = "分级客户管理原则"
@@ -195,6 +195,8 @@ def version_workbook_read(data: bytes):
         raise WorkbookUnusable(_("文件过大（最大 2 MB）。"))
     try:  # a zip bomb is refused by its members' declared sizes before openpyxl inflates anything
         check_zip_members(data, max_bytes=MAX_BYTES)
+    except NotAWorkbook:
+        pass  # openpyxl below refuses it with this importer's own message
     except WorkbookError as exc:
         raise WorkbookUnusable(str(exc)) from exc
     try:

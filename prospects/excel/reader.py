@@ -26,6 +26,10 @@ class WorkbookError(Exception):
     """The file cannot be used at all (exit code 2 of the commands). The message is for the user."""
 
 
+class NotAWorkbook(WorkbookError):
+    """Not a zip, or a zip without xl/workbook.xml (callers may word this their own way)."""
+
+
 def column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -65,13 +69,13 @@ def check_zip_members(source, *, max_bytes: int | None = None) -> None:
         with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。")) from exc
+        raise NotAWorkbook(_("这不是 Excel 工作簿（.xlsx）文件。")) from exc
     finally:
         if position is not None:
             source.seek(position)
     names = {m.filename for m in members}
     if "xl/workbook.xml" not in names:
-        raise WorkbookError(_("这不是 Excel 工作簿（.xlsx）文件。"))
+        raise NotAWorkbook(_("这不是 Excel 工作簿（.xlsx）文件。"))
     total = sum(m.file_size for m in members)
     if total > max_bytes * INFLATE_FACTOR or any(
         m.compress_size and m.file_size / m.compress_size > MAX_RATIO and m.file_size > 1048576
