@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import BusinessGroupGoals, BusinessUnitGoals, CriteriaTemplate, CriteriaVersion
-from criteria.rules import RULE_FIELDS, RuleError, rule_validate
+from criteria.rules import RuleError, rule_validate
 from prioritization.models import Segment
 
 
@@ -67,7 +67,11 @@ class CriterionForm(BootstrapMixin, forms.Form):
     guidance = forms.CharField(label=_("评判方法"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     weight = forms.IntegerField(label=_("权重（%）"), required=False)
     rule = forms.CharField(
-        label=_("量化规则"), required=False, help_text=RULE_HELP, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("量化规则"),
+        required=False,
+        help_text=RULE_HELP,
+        # rule_editor.js turns this into the friendly editor and writes the JSON back here
+        widget=forms.Textarea(attrs={"rows": 2, "data-rule-input": ""}),
     )
 
     def clean_rule(self):
@@ -79,10 +83,7 @@ class CriterionForm(BootstrapMixin, forms.Form):
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("量化规则不是有效的 JSON：%(error)s") % {"error": exc.msg}) from exc
         except RuleError as exc:
-            raise forms.ValidationError(
-                _("量化规则无效：%(error)s（可用字段：%(fields)s）")
-                % {"error": str(exc), "fields": ", ".join(RULE_FIELDS)}
-            ) from exc
+            raise forms.ValidationError(_("量化规则无效：%(error)s") % {"error": str(exc)}) from exc
 
     def is_blank(self) -> bool:
         data = self.cleaned_data

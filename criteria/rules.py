@@ -39,6 +39,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
 NUMERIC_FIELDS = (
     "revenue",
     "profit",
@@ -55,6 +58,42 @@ CHOICE_FIELDS = {
 }
 TEXT_FIELDS = ("location", "competitors")
 RULE_FIELDS = (*NUMERIC_FIELDS, *CHOICE_FIELDS, *TEXT_FIELDS)
+
+# What business users read: the field's name, its unit, and the labels of choice codes.
+FIELD_LABELS = {
+    "revenue": gettext_lazy("营业额"),
+    "profit": gettext_lazy("利润"),
+    "it_spend": gettext_lazy("IT支出"),
+    "purchases_from_us": gettext_lazy("购买我司产品金额"),
+    "revenue_growth": gettext_lazy("营业额增长率"),
+    "brand_rank": gettext_lazy("品牌排名"),
+    "employees": gettext_lazy("员工人数"),
+    "it_staff": gettext_lazy("IT部门人数"),
+    "attitude": gettext_lazy("管理层态度"),
+    "ownership": gettext_lazy("所有权结构"),
+    "location": gettext_lazy("公司地点"),
+    "competitors": gettext_lazy("竞争对手信息"),
+}
+FIELD_UNITS = {
+    "revenue": gettext_lazy("万元"),
+    "profit": gettext_lazy("万元"),
+    "it_spend": gettext_lazy("万元"),
+    "purchases_from_us": gettext_lazy("万元"),
+    "revenue_growth": "%",
+    "brand_rank": gettext_lazy("名"),
+    "employees": gettext_lazy("人"),
+    "it_staff": gettext_lazy("人"),
+}
+CHOICE_LABELS = {
+    "attitude": {"high": gettext_lazy("高"), "medium": gettext_lazy("中"), "low": gettext_lazy("低")},
+    "ownership": {
+        "state": gettext_lazy("国有"),
+        "jv": gettext_lazy("合资"),
+        "private": gettext_lazy("民营"),
+        "foreign": gettext_lazy("外资"),
+        "other": gettext_lazy("其他"),
+    },
+}
 
 MIN_SCORE = Decimal("1")
 MAX_SCORE = Decimal("10")
@@ -73,10 +112,16 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+def _shown(value) -> str:
+    """A user's value quoted for an error message, kept short."""
+    text = "" if value is None else str(value)
+    return f"“{text[:40]}”"
+
+
 def _score(value) -> Decimal:
     score = _decimal(value)
     if score is None or not (MIN_SCORE <= score <= MAX_SCORE) or score != score.quantize(Decimal("0.1")):
-        raise RuleError(f"score {value!r} is not a number from 1 to 10 with at most one decimal")
+        raise RuleError(_("分数 %(value)s 不是 1–10 之间、最多一位小数的数字") % {"value": _shown(value)})
     return score
 
 
@@ -90,56 +135,67 @@ def rule_validate(rule) -> dict | None:
     if rule in (None, "", {}):
         return None
     if not isinstance(rule, dict):
-        raise RuleError("a rule must be a JSON object")
+        raise RuleError(_("规则必须是一个 JSON 对象"))
     field = rule.get("field")
     if field not in RULE_FIELDS:
-        raise RuleError(f"unknown field {field!r}; allowed: {', '.join(RULE_FIELDS)}")
+        raise RuleError(
+            _("未知字段 %(field)s；可用字段：%(fields)s")
+            % {"field": _shown(field), "fields": ", ".join(RULE_FIELDS)}
+        )
     clean: dict = {"field": field}
     kinds = [k for k in ("bands", "map", "keywords") if k in rule]
     if len(kinds) != 1:
-        raise RuleError("a rule needs exactly one of bands, map, keywords")
+        raise RuleError(_("规则必须且只能包含 bands、map、keywords 之一"))
     kind = kinds[0]
     if kind == "bands":
         if field not in NUMERIC_FIELDS:
-            raise RuleError(f"bands need a numeric field, not {field!r}")
+            raise RuleError(_("分段规则需要数值字段，%(field)s 不是") % {"field": FIELD_LABELS[field]})
         bands = rule["bands"]
         if not isinstance(bands, list) or not bands:
-            raise RuleError("bands must be a non-empty list")
+            raise RuleError(_("请至少填写一个分段"))
         clean_bands = []
         for band in bands:
             if not isinstance(band, dict) or len({"min", "max"} & band.keys()) != 1 or "score" not in band:
-                raise RuleError("each band is {min: X, score: S} or {max: X, score: S}")
+                raise RuleError(_("每个分段须为 {min: X, score: S} 或 {max: X, score: S}"))
             bound = "min" if "min" in band else "max"
             limit = _decimal(band[bound])
             if limit is None:
-                raise RuleError(f"band bound {band[bound]!r} is not a number")
+                raise RuleError(_("分段界限 %(value)s 不是数字") % {"value": _shown(band[bound])})
             clean_bands.append({bound: _text(limit), "score": _text(_score(band["score"]))})
         clean["bands"] = clean_bands
     elif kind == "map":
         if field not in CHOICE_FIELDS:
-            raise RuleError(f"map needs a choice field ({', '.join(CHOICE_FIELDS)}), not {field!r}")
+            raise RuleError(
+                _("选项规则需要选项字段（管理层态度、所有权结构），%(field)s 不是")
+                % {"field": FIELD_LABELS[field]}
+            )
         aliases = CHOICE_FIELDS[field]
         codes = set(aliases.values())
         mapping = rule["map"]
         if not isinstance(mapping, dict) or not mapping:
-            raise RuleError("map must be a non-empty object")
+            raise RuleError(_("请至少为一个选项填写分数"))
         clean_map = {}
         for key, score in mapping.items():
             code = aliases.get(str(key).strip(), str(key).strip())
             if code not in codes:
-                raise RuleError(f"{key!r} is not a value of {field}")
+                raise RuleError(
+                    _("%(value)s 不是%(field)s的选项") % {"value": _shown(key), "field": FIELD_LABELS[field]}
+                )
             clean_map[code] = _text(_score(score))
         clean["map"] = clean_map
     else:
         if field not in TEXT_FIELDS:
-            raise RuleError(f"keywords need a text field ({', '.join(TEXT_FIELDS)}), not {field!r}")
+            raise RuleError(
+                _("关键词规则需要文本字段（公司地点、竞争对手信息），%(field)s 不是")
+                % {"field": FIELD_LABELS[field]}
+            )
         keywords = rule["keywords"]
         if not isinstance(keywords, list) or not keywords:
-            raise RuleError("keywords must be a non-empty list")
+            raise RuleError(_("请至少填写一个关键词"))
         clean_keywords = []
         for item in keywords:
             if not isinstance(item, dict) or not str(item.get("text", "")).strip() or "score" not in item:
-                raise RuleError("each keyword is {text: T, score: S}")
+                raise RuleError(_("每个关键词须为 {text: T, score: S}"))
             clean_keywords.append({"text": str(item["text"]).strip(), "score": _text(_score(item["score"]))})
         clean["keywords"] = clean_keywords
     if rule.get("default") not in (None, ""):
@@ -201,3 +257,44 @@ def rule_values(customer, financials: dict) -> dict:
         growth = (Decimal(this_year) - Decimal(last_year)) / Decimal(last_year) * 100
         values["revenue_growth"] = growth.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return values
+
+
+def rule_describe(rule) -> str:
+    """The rule in words for business users, in the active language, e.g.
+    "IT支出 ≥ 5000 万元 → 10 分；≥ 2000 → 7 分；其他 → 3 分". "" for no rule."""
+    if not rule:
+        return ""
+    try:
+        rule = rule_validate(rule)
+    except RuleError:
+        return _("（无效的规则）")
+    field = rule["field"]
+    label = str(FIELD_LABELS[field])
+    parts = []
+    if "bands" in rule:
+        unit = str(FIELD_UNITS.get(field, ""))
+        for i, band in enumerate(rule["bands"]):
+            op, bound = ("≥", band["min"]) if "min" in band else ("≤", band["max"])
+            condition = f"{op} {bound}"
+            if i == 0:  # the first band names the field and its unit; the others read on from it
+                condition = f"{label} {condition}" + (f" {unit}" if unit else "")
+            parts.append(_("%(condition)s → %(score)s 分") % {"condition": condition, "score": band["score"]})
+    elif "map" in rule:
+        labels = CHOICE_LABELS[field]
+        for code, score in rule["map"].items():
+            condition = str(labels[code])
+            if not parts:
+                condition = _("%(field)s为%(value)s") % {"field": label, "value": condition}
+            parts.append(_("%(condition)s → %(score)s 分") % {"condition": condition, "score": score})
+    else:
+        for item in rule["keywords"]:
+            condition = _("%(field)s包含“%(text)s”") % {"field": label, "text": item["text"]}
+            if parts:
+                condition = _("包含“%(text)s”") % {"text": item["text"]}
+            parts.append(_("%(condition)s → %(score)s 分") % {"condition": condition, "score": item["score"]})
+    if "default" in rule:
+        parts.append(
+            _("%(condition)s → %(score)s 分")
+            % {"condition": pgettext("rule default", "其他"), "score": rule["default"]}
+        )
+    return _("；").join(parts)

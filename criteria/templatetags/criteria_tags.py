@@ -1,46 +1,58 @@
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from criteria.rules import CHOICE_FIELDS, RuleError, rule_validate
+from criteria.rules import (
+    CHOICE_FIELDS,
+    CHOICE_LABELS,
+    FIELD_LABELS,
+    FIELD_UNITS,
+    NUMERIC_FIELDS,
+    RULE_FIELDS,
+    rule_describe,
+)
 
 register = template.Library()
-
-FIELD_LABELS = {
-    "revenue": gettext_lazy("营业额（万元）"),
-    "profit": gettext_lazy("利润（万元）"),
-    "it_spend": gettext_lazy("IT支出（万元）"),
-    "purchases_from_us": gettext_lazy("购买我司产品金额（万元）"),
-    "revenue_growth": gettext_lazy("营业额增长率（%）"),
-    "brand_rank": gettext_lazy("品牌排名"),
-    "employees": gettext_lazy("员工人数"),
-    "it_staff": gettext_lazy("IT部门人数"),
-    "attitude": gettext_lazy("管理层态度"),
-    "ownership": gettext_lazy("所有权结构"),
-    "location": gettext_lazy("公司地点"),
-    "competitors": gettext_lazy("竞争对手信息"),
-}
 
 
 @register.filter
 def rule_summary(rule) -> str:
-    """A rule in words: "IT支出（万元） ≥ 5000 → 10；≥ 2000 → 7；其他 → 1"."""
-    if not rule:
-        return ""
-    try:
-        rule = rule_validate(rule)
-    except RuleError:
-        return _("（无效的规则）")
-    parts = []
-    if "bands" in rule:
-        for band in rule["bands"]:
-            op, bound = ("≥", band["min"]) if "min" in band else ("≤", band["max"])
-            parts.append(f"{op} {bound} → {band['score']}")
-    elif "map" in rule:
-        labels = {code: label for label, code in CHOICE_FIELDS[rule["field"]].items()}
-        parts = [f"{labels.get(code, code)} → {score}" for code, score in rule["map"].items()]
-    else:
-        parts = [f"“{k['text']}” → {k['score']}" for k in rule["keywords"]]
-    if "default" in rule:
-        parts.append(_("其他 → %(score)s") % {"score": rule["default"]})
-    return f"{FIELD_LABELS[rule['field']]}：" + "；".join(parts)
+    """A rule in words (see `criteria.rules.rule_describe`)."""
+    return rule_describe(rule)
+
+
+@register.simple_tag
+def rule_editor_config() -> dict:
+    """What rule_editor.js needs (pass it through json_script): each rule field with its kind,
+    label and unit in the active language, and the choices of choice fields as (code, label)."""
+    fields = []
+    for code in RULE_FIELDS:
+        kind = "number" if code in NUMERIC_FIELDS else "choice" if code in CHOICE_FIELDS else "text"
+        entry = {
+            "code": code,
+            "kind": kind,
+            "label": str(FIELD_LABELS[code]),
+            "unit": str(FIELD_UNITS.get(code, "")),
+        }
+        if kind == "choice":
+            entry["choices"] = [[value, str(label)] for value, label in CHOICE_LABELS[code].items()]
+        fields.append(entry)
+    return {
+        "fields": fields,
+        "text": {
+            "rule": _("评分规则"),
+            "none": _("不设规则（评估人自行打分）"),
+            "higher": _("数值越大分越高（≥）"),
+            "lower": _("数值越小分越高（≤）"),
+            "add": _("添加分段"),
+            "addKeyword": _("添加关键词"),
+            "remove": _("删除此行"),
+            "points": _("分"),
+            "contains": _("包含"),
+            "other": _("其他情况"),
+            "otherHint": _("可不填：不填则不给建议分"),
+            "choiceHint": _("不填的选项不给建议分"),
+            "showJson": _("显示 JSON"),
+            "hideJson": _("隐藏 JSON"),
+            "unparsable": _("此规则无法在编辑器中显示，请直接修改 JSON。"),
+        },
+    }
