@@ -11,6 +11,7 @@ import json
 import unicodedata
 import zipfile
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -144,7 +145,8 @@ def _rows_of(wb, sheet, headers, required=True):
         if required:
             raise WorkbookUnusable(_("缺少工作表 %(sheet)s。") % {"sheet": sheet})
         return None
-    rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    # at most one row past the limit is read: a far cell (P1048576) must not materialise a million rows
+    rows = [list(r) for r in islice(wb[sheet].iter_rows(values_only=True), MAX_ROWS + 1)]
     if len(rows) > MAX_ROWS:
         raise WorkbookUnusable(_("工作表 %(sheet)s 超过 %(max)s 行。") % {"sheet": sheet, "max": MAX_ROWS})
     start, columns, missing = _find_header(rows, headers, sheet)

@@ -189,6 +189,8 @@ def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
     ws = wb[SCORE_SHEET] if SCORE_SHEET in wb.sheetnames else wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True, max_row=MAX_ROWS + 11))
     wb.close()
+    if len(rows) > MAX_ROWS + 10:  # refused before anything else is looked up (the header is in rows 1–10)
+        raise UnusableFile(_("超过 %(n)s 行的上限。") % {"n": MAX_ROWS})
     specs = criterion_specs(version)
     wanted = ["客户编号", "公司名称", *[header_key(s.name) for s in specs]]
     start, keys = _find_header(rows, wanted)

@@ -5,11 +5,14 @@ row as (Excel row number, {column key: raw cell value}). No database, no validat
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
@@ -24,6 +27,48 @@ MAX_RATIO = 200
 
 class WorkbookError(Exception):
     """The file cannot be used at all (exit code 2 of the commands). The message is for the user."""
+
+
+MAX_GRID_CELLS = 4_000_000  # rows × columns the sheet may span (calamine allocates the dense grid)
+_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def sheet_extent(path, sheet_name: str) -> tuple[int, int]:
+    """(last row, last column) referenced by the cells of `sheet_name`, read by streaming its XML
+    (no dense grid). (0, 0) when the sheet's part cannot be found (calamine then reports it)."""
+    with zipfile.ZipFile(path) as archive:
+        try:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, ElementTree.ParseError, DefusedXmlException):
+            return 0, 0
+        rel_id = next(
+            (e.get(_NS_REL) for e in book.iter() if e.tag.endswith("}sheet") and e.get("name") == sheet_name),
+            None,
+        )
+        target = next((e.get("Target") for e in rels if e.get("Id") == rel_id), None)
+        if not target:
+            return 0, 0
+        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if member not in archive.namelist():
+            return 0, 0
+        last_row = last_column = rows_seen = 0
+        tail = b""
+        with archive.open(member) as stream:
+            while chunk := stream.read(1 << 20):
+                text = tail + chunk
+                for letters, digits in _REF.findall(text):
+                    last_row = max(last_row, int(digits))
+                    if letters:
+                        column = 0
+                        for ch in letters:
+                            column = column * 26 + ch - 64
+                        last_column = max(last_column, column)
+                rows_seen += chunk.count(b"<row")
+                cut = text.rfind(b"<")
+                tail = text[cut:] if cut >= max(0, len(text) - 64) else b""
+    return max(last_row, rows_seen), last_column
 
 
 class NotAWorkbook(WorkbookError):
@@ -150,6 +195,19 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
     if not names:
         raise WorkbookError(_("工作簿中没有工作表。"))
     sheet_name = SHEET_NAME if SHEET_NAME in names else names[0]
+    # calamine builds the sheet as a dense grid: one far cell (P1048576) in a 5 KB file would cost
+    # half a gigabyte. Measure the extent the cells claim before loading it.
+    rows_claimed, columns_claimed = sheet_extent(path, sheet_name)
+    if rows_claimed > max_rows + HEADER_SEARCH_ROWS:
+        raise WorkbookError(
+            _("工作表有 %(rows)s 行数据，超过上限 %(limit)s 行。请拆分后分批导入。")
+            % {"rows": rows_claimed - 1, "limit": max_rows}
+        )
+    if rows_claimed * columns_claimed > MAX_GRID_CELLS:
+        raise WorkbookError(
+            _("工作表的使用范围过大（%(rows)s 行 × %(columns)s 列）。请删除表格右侧和下方多余的单元格。")
+            % {"rows": rows_claimed, "columns": columns_claimed}
+        )
     try:
         sheet = book.get_sheet_by_name(sheet_name)
         rows = _unreadable_as_workbook_error(sheet.iter_rows())

@@ -89,3 +89,18 @@ def declared_bomb(headers, rows, sheet="Sheet") -> bytes:
             struct.pack_into("<I", data, pos + 24, huge)
         pos += 4
     return bytes(data)
+
+
+def far_cell(headers, rows, sheet="Sheet") -> bytes:
+    """A 5 KB file whose sheet spans 1,048,576 rows: one value in the very last row of column P
+    (a reader building the dense grid would allocate half a gigabyte)."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    ws.cell(row=1048576, column=16, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

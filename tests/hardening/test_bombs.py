@@ -27,7 +27,7 @@ from tests.prospects.workbooks import HEADERS_2001
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("_parse_probe.py")
-KINDS = ["billion_laughs", "inflating_bomb", "declared_bomb"]
+KINDS = ["billion_laughs", "inflating_bomb", "declared_bomb", "far_cell"]
 SCORE_HEADERS = ["客户编号", "公司名称", "财务业绩", "IT支出"]
 CRITERIA_HEADERS = ["维度", "名称", "权重(%)"]
 LIMIT_SECONDS, LIMIT_MB = 5.0, 200
