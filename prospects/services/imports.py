@@ -306,8 +306,10 @@ class _Importer:
 
         # Changed customers: one UPDATE per row (executemany) and a history row each.
         updates, history = [], []
-        columns = ["name", "name_key", "segment_id", *CUSTOMER_KEYS, "version", "updated_by_id", "updated_at",
-                   "last_verified_at", "completeness"]  # fmt: skip
+        # Each column once (公司名称 is also one of the sheet's text columns): PostgreSQL refuses an
+        # UPDATE that assigns a column twice.
+        columns = list(dict.fromkeys(["name", "name_key", "segment_id", *CUSTOMER_KEYS, "version", "updated_by_id",
+                                      "updated_at", "last_verified_at", "completeness"]))  # fmt: skip
         for outcome, clean, customer in plans:
             if outcome.status != UPDATE:
                 continue
