@@ -82,7 +82,10 @@ def _decimal_from_number(value) -> Decimal:
         # A float from Excel carries binary noise (0.30000000000000004): 9 significant decimals
         # are more than any amount typed by a person.
         return Decimal(repr(round(value, 9)))
-    return Decimal(value)
+    number = Decimal(value)
+    if not number.is_finite():  # Decimal("NaN") / Decimal("Infinity") compare by raising
+        raise CellError(_("不是有效数字"))
+    return number
 
 
 def parse_number(value, *, places: int) -> Decimal | None:
