@@ -8,7 +8,7 @@ BU VP). Out of scope is 404, visible but not allowed is 403."""
 
 from django.urls import reverse
 
-from prospects.models import Customer
+from prospects.models import Contact, Customer, WorkbookUpload
 from tests.permissions import Case, everyone
 
 AUTO_VIEWERS = {"admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "researcher": 200, "pr": 200}
@@ -23,6 +23,24 @@ def _unchanged(attr):
             assert Customer.objects.get(pk=customer.pk).last_verified_at == customer.last_verified_at
 
     return check
+
+
+def _contacts(ctx):
+    ctx.auto_contact = Contact.objects.create(customer=ctx.customers.auto, name="张工")
+    ctx.foreign_contact = Contact.objects.create(customer=ctx.customers.foreign, name="外部联系人")
+
+
+def _others_upload(ctx):
+    """An upload of the outsider's: its token is nobody else's (found by token AND uploader)."""
+    ctx.upload = WorkbookUpload.objects.create(
+        token="someone-elses-token", uploaded_by=ctx.outsider, unit=ctx.org.other_unit, year=2002,
+        original_name="a.xlsx", path="/nonexistent/a.xlsx",
+    )  # fmt: skip
+
+
+def _contact_kept(ctx, response, role):
+    if response.status_code in (403, 404):
+        assert Contact.objects.filter(pk=ctx.auto_contact.pk).exists()
 
 
 CASES = [
@@ -102,5 +120,38 @@ CASES = [
         "import-preview-unknown-token",
         lambda c: reverse("prospects:import_preview", args=["nope"]),
         everyone(404),
+    ),
+    Case(
+        "contact-edit-auto",
+        lambda c: reverse("prospects:contact_edit", args=[c.customers.auto.pk, c.auto_contact.pk]),
+        AUTO_CHANGE,
+        setup=_contacts,
+    ),
+    Case(
+        "contact-edit-foreign",
+        lambda c: reverse("prospects:contact_edit", args=[c.customers.foreign.pk, c.foreign_contact.pk]),
+        everyone(404, admin_user=200, outsider=200),
+        setup=_contacts,
+    ),
+    Case(
+        "contact-delete-auto",
+        lambda c: reverse("prospects:contact_delete", args=[c.customers.auto.pk, c.auto_contact.pk]),
+        {k: (302 if v == 200 else v) for k, v in AUTO_CHANGE.items()},
+        method="post",
+        setup=_contacts,
+        check=_contact_kept,
+    ),
+    Case(
+        "import-apply-someone-elses-upload",
+        lambda c: reverse("prospects:import_apply", args=[c.upload.token]),
+        everyone(404, outsider=302),
+        method="post",
+        setup=_others_upload,
+    ),
+    Case(
+        "import-rejected-someone-elses-upload",
+        lambda c: reverse("prospects:import_rejected", args=[c.upload.token]),
+        everyone(404),
+        setup=_others_upload,
     ),
 ]
