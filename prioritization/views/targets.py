@@ -129,33 +129,37 @@ def scoring_overview(request):
     scope = scope_for(request)
     customers = listed_customers(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
     may_score = scope.allows(Action.SCORE)
-    rows = []
+    # Paginate the customers first: a BU list of 100,000 must not be read and checked row by row to
+    # show 50 of them.
+    ordered = customers.order_by("segment__code", "number") if place.version is not None else customers.none()
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     if place.version is not None:
         specs = criterion_specs(place.version)
         from django.db.models import Count
 
         from prioritization.models import Scorecard
 
+        shown = list(page.object_list)
+        ids = [c.pk for c in shown]
         counted = dict(
             Scorecard.objects.filter(
-                customer__in=customers, criterion__version=place.version, evaluator=request.user
+                customer_id__in=ids, criterion__version=place.version, evaluator=request.user
             )
             .values("customer_id")
             .annotate(n=Count("id"))
             .values_list("customer_id", "n")
         )
-        targets = {t.customer_id: t for t in Target.objects.filter(year=place.year, customer__in=customers)}
-        for customer in customers.order_by("segment__code", "number"):
-            rows.append(
-                {
-                    "customer": customer,
-                    "mine": counted.get(customer.pk, 0),
-                    "total": len(specs),
-                    "target": targets.get(customer.pk),
-                    "can_score": may_score and scope.can(Action.SCORE, customer) if may_score else False,
-                }
-            )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        targets = {t.customer_id: t for t in Target.objects.filter(year=place.year, customer_id__in=ids)}
+        page.object_list = [
+            {
+                "customer": customer,
+                "mine": counted.get(customer.pk, 0),
+                "total": len(specs),
+                "target": targets.get(customer.pk),
+                "can_score": may_score and scope.can(Action.SCORE, customer) if may_score else False,
+            }
+            for customer in shown
+        ]
     return render(
         request,
         "prioritization/targets/scoring.html",
