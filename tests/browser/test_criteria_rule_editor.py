@@ -41,3 +41,25 @@ def test_bu_vp_adds_two_bands_and_sees_the_rule_in_words(page_for, login, org, b
         "bands": [{"min": "5000", "score": "10"}, {"min": "2000", "score": "7"}],
         "default": "3",
     }
+
+
+def test_choice_scores_and_a_server_error_shown_at_the_criterion(page_for, login, org, buvp):
+    version = version_create(actor=buvp, unit=org.unit, year=2002)
+    page = page_for()
+    login(page, "buvp")
+    page.goto(f"/criteria/{version.pk}/edit/")
+    row = page.locator(".criterion-row", has=page.locator("input[value='地理位置']"))
+    editor = row.locator("[data-testid=rule-editor]")
+    editor.locator("[data-testid=rule-field]").select_option("attitude")
+    editor.locator("[data-testid=rule-choice-high]").fill("12")  # out of range: the server judges
+    editor.locator("[data-testid=rule-choice-low]").fill("3")
+    page.click("[data-testid=save-criteria]")
+
+    row = page.locator(".criterion-row", has=page.locator("input[value='地理位置']"))
+    expect(row.locator("[data-testid=rule-error]")).to_contain_text("分数 “12” 不是 1–10")
+    editor = row.locator("[data-testid=rule-editor]")
+    expect(editor.locator("[data-testid=rule-choice-high]")).to_have_value("12")  # kept for fixing
+    editor.locator("[data-testid=rule-choice-high]").fill("9")
+    page.click("[data-testid=save-criteria]")
+    descriptions = page.locator("[data-testid=rule-description]")
+    expect(descriptions.get_by_text("管理层态度为高 → 9 分；低 → 3 分", exact=True)).to_have_count(1)
