@@ -63,6 +63,11 @@ def _unit_goals_only_by_buvp(ctx, response, role):
     assert exists == (role in ("admin_user", "buvp"))
 
 
+def _draft_kept_unless_allowed(ctx, response, role):
+    if response.status_code in (403, 404):
+        assert CriteriaVersion.objects.filter(pk=ctx.draft.pk).exists()
+
+
 CASES = [
     Case("criteria-version-list", lambda c: reverse("criteria:version_list"), everyone(200)),
     Case("criteria-goals", lambda c: reverse("criteria:goals"), everyone(200)),
@@ -165,5 +170,20 @@ CASES = [
         method="post",
         data=lambda c: {"kind": "unit", "target": c.org.unit.pk},
         check=_unit_goals_only_by_buvp,
+    ),
+    Case(
+        "criteria-delete-draft",
+        _url("version_delete", "draft"),
+        everyone(404, admin_user=302, buvp=302, bgvp=403),
+        method="post",
+        setup=_versions,
+        check=_draft_kept_unless_allowed,
+    ),
+    Case(
+        "criteria-delete-foreign",
+        _url("version_delete", "foreign"),
+        everyone(404, admin_user=302, outsider=302),
+        method="post",
+        setup=_versions,
     ),
 ]

@@ -2,6 +2,13 @@ from django.urls import reverse
 
 from tests.permissions import Case, everyone
 
+
+def _note(ctx):
+    from prioritization.models import Notification
+
+    ctx.note = Notification.objects.create(recipient=ctx.buvp, key="matrix-test", subject="x", url="/")
+
+
 CASES = [
     Case("home", lambda c: reverse("home"), everyone(200)),
     Case("notifications", lambda c: reverse("notification_list"), everyone(200)),
@@ -21,5 +28,12 @@ CASES = [
         "admin-outbox-superuser-only",
         lambda c: reverse("admin:prioritization_outboundemail_changelist"),
         everyone(302, admin_user=200, bgvp=403, buvp=403, outsider=403),
+    ),
+    Case(
+        "notification-read-buvps",
+        lambda c: reverse("notification_read", args=[c.note.pk]),
+        everyone(404, buvp=302),  # only its recipient opens (and marks read) a notification
+        method="post",
+        setup=_note,
     ),
 ]

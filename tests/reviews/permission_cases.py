@@ -35,6 +35,13 @@ def _status_unchanged(expected):
     return check
 
 
+def _no_change_unless_allowed(ctx, response, role):
+    from reviews.models import ProposedChange
+
+    if role not in ("admin_user", "buvp"):
+        assert not ProposedChange.objects.exists()
+
+
 def _url(name, getter):
     return lambda c: reverse(f"reviews:{name}", args=[getter(c).pk])
 
@@ -95,5 +102,41 @@ CASES = [
         _url("review_carry_forward", _review),
         everyone(404, admin_user=302, buvp=302, bgvp=403, segmgr=403, am=403, pr=403),
         method="post",
+    ),
+    Case(
+        "review-goals-save",
+        _url("goals_save", _review),
+        everyone(404, admin_user=302, buvp=302, bgvp=403, segmgr=403, am=403, pr=403),
+        method="post",
+        data=lambda c: {"next_development_goals": "目标"},
+    ),
+    Case(
+        "review-change-add",
+        _url("change_add", _review),
+        everyone(404, admin_user=302, buvp=302, bgvp=403, segmgr=403, am=403, pr=403),
+        method="post",
+        data=lambda c: {"kind": "threshold", "tier": "tier1", "value": "20", "text": "x", "reason": "理由"},
+        check=_no_change_unless_allowed,
+    ),
+    Case(
+        "review-change-delete-foreign",
+        lambda c: reverse("reviews:change_delete", args=[_foreign(c).pk, 999999]),
+        everyone(404),
+        method="post",
+    ),
+    Case(
+        "review-comment",
+        _url("review_comment", _submitted),
+        everyone(404, admin_user=302, bgvp=302, buvp=403, segmgr=403, am=403, pr=403),
+        method="post",
+        data=lambda c: {"comment": "意见"},
+    ),
+    Case(
+        "review-return",
+        _url("review_return", _submitted),
+        everyone(404, admin_user=302, bgvp=302, buvp=403, segmgr=403, am=403, pr=403),
+        method="post",
+        data=lambda c: {"comment": "请补充"},
+        check=_status_unchanged(ReviewStatus.SUBMITTED),
     ),
 ]
