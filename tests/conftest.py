@@ -4,10 +4,15 @@ whose data must never show up for the first one's users (the out-of-scope object
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from prioritization.models import Role
 from prioritization.services.organization import org_manager_permissions_grant
 from tests.factories import CustomerFactory, GroupFactory, SegmentFactory, UnitFactory, UserFactory, grant
+
+# Property tests judge behaviour, not speed: no per-example deadline (a busy CI machine is slow).
+settings.register_profile("workbench", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("workbench")
 
 
 @pytest.fixture
