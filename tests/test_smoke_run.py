@@ -40,7 +40,7 @@ def wait_for(predicate, timeout, what):
 
 
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, response.read()
 
 
