@@ -302,6 +302,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--deadline", type=int, default=180, help="seconds of traffic per level at most")
+    parser.add_argument("--exclude", default="", help="page names to leave out, comma separated")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.seed_only:
@@ -348,6 +349,8 @@ def main() -> int:
                 if time.monotonic() > start_wait:
                     raise
                 time.sleep(0.3)
+        excluded = {x.strip() for x in options.exclude.split(",") if x.strip()}
+        PAGES[:] = [(n, p) for n, p in PAGES if n not in excluded]
         pages_for = pages_by_user(base, int(customer_id), time.monotonic() + options.deadline)
         for username, pages in pages_for.items():
             print(f"  {username}: {', '.join(n for n, _ in pages)}")
