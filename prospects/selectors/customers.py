@@ -52,6 +52,8 @@ def customer_history(customer: Customer, *, limit: int = 30) -> list[dict]:
         customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
     changes = []
+    if not records:  # rows written in bulk outside the services have no history
+        return changes
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(changes) >= limit:
             break

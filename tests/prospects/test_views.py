@@ -212,3 +212,9 @@ def test_list_filters_by_the_decided_tier_of_the_year(client, buvp, customers):
     client.force_login(buvp)
     page = client.get(reverse("prospects:customer_list"), {"tier": "tier1", "year": 2002}).context["page"]
     assert [c.name for c in page.object_list] == ["中国一汽"]
+
+
+def test_detail_of_a_customer_without_history_rows(client, buvp, customers):
+    customers.auto.history.all().delete()
+    client.force_login(buvp)
+    assert client.get(reverse("prospects:customer_detail", args=[customers.auto.pk])).status_code == 200
