@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from criteria.models import BusinessGroupGoals, BusinessUnitGoals, CriteriaTemplate, CriteriaVersion
 from criteria.rules import RuleError, rule_validate
 from prioritization.models import Segment
+from prioritization.tiers import Tier
 
 
 class BootstrapMixin:
@@ -140,18 +141,24 @@ class SizeBandsForm(BootstrapMixin, forms.ModelForm):
 
 
 class TierPrincipleForm(BootstrapMixin, forms.Form):
-    tier = forms.CharField(widget=forms.HiddenInput)
+    # a ChoiceField: a forged hidden value is a form error, not a ValueError from Tier(...)
+    tier = forms.ChoiceField(choices=Tier.choices, widget=forms.HiddenInput)
     name = forms.CharField(label=_("名称"), max_length=100)
     service_principle = forms.CharField(
         label=_("服务原则"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    contact_cadence_days = forms.IntegerField(label=_("联系频率（天）"), required=False, min_value=1)
+    contact_cadence_days = forms.IntegerField(
+        label=_("联系频率（天）"), required=False, min_value=1, max_value=3650
+    )
     expected_actions = forms.CharField(
         label=_("预期行动"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-TierPrincipleFormSet = forms.formset_factory(TierPrincipleForm, extra=0)
+# one form per tier at most: a forged TOTAL_FORMS is a formset error, not a KeyError on empty forms
+TierPrincipleFormSet = forms.formset_factory(
+    TierPrincipleForm, extra=0, max_num=len(Tier.choices), validate_max=True, absolute_max=len(Tier.choices)
+)
 
 
 class TargetSegmentForm(BootstrapMixin, forms.Form):

@@ -650,8 +650,21 @@ def tier_decide(request, pk):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return redirect(
-        request.POST.get("next") or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}"
+        _safe_next(request) or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}"
     )
+
+
+def _safe_next(request) -> str:
+    """The posted `next` only when it is a URL of this site (not a view name — redirect() would try to
+    reverse it and fail with a 500 — nor another host)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 @login_required
