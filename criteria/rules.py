@@ -281,7 +281,8 @@ def rule_describe(rule) -> str:
             parts.append(_("%(condition)s → %(score)s 分") % {"condition": condition, "score": band["score"]})
     elif "map" in rule:
         labels = CHOICE_LABELS[field]
-        for code, score in rule["map"].items():
+        # In the field's own choice order (PostgreSQL's jsonb does not keep the keys' order).
+        for code, score in sorted(rule["map"].items(), key=lambda item: list(labels).index(item[0])):
             condition = str(labels[code])
             if not parts:
                 condition = _("%(field)s为%(value)s") % {"field": label, "value": condition}

@@ -294,7 +294,8 @@ def version_criteria_set(*, actor, version: CriteriaVersion, criteria: list[dict
         if pk not in kept:
             criterion.delete()
     for criterion in to_update:
-        Criterion.objects.filter(pk=criterion.pk).update(name=f"\x00{criterion.pk}")
+        # A temporary unique name frees the old one for a swap of names (PostgreSQL refuses NUL bytes).
+        Criterion.objects.filter(pk=criterion.pk).update(name=f"__renaming__{criterion.pk}")
     for criterion in to_update:
         criterion.save()  # one by one so that history records who changed what
     for criterion in to_create:
