@@ -127,9 +127,10 @@ def parse_score(value) -> Decimal:
         number = Decimal(str(value).strip().replace("，", ".").replace("．", "."))
     except ArithmeticError as exc:
         raise ScoreError(value) from exc
-    if not number.is_finite() or number != number.quantize(Decimal("0.1")):
+    # Range first: quantizing a huge number (1e400) raises instead of answering.
+    if not number.is_finite() or not MIN_SCORE <= number <= MAX_SCORE:
         raise ScoreError(value)
-    if not MIN_SCORE <= number <= MAX_SCORE:
+    if number != number.quantize(Decimal("0.1")):
         raise ScoreError(value)
     return number.quantize(Decimal("0.1"))
 

@@ -57,9 +57,18 @@ def _year(request, customer) -> int:
     ) or timezone.localdate().year
 
 
+def _posted_version(request, customer) -> int:
+    """The version the form showed; a missing or forged value counts as stale (never a 500)."""
+    try:
+        return int(request.POST.get("version") or customer.version)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _next(request, default: str) -> str:
     url = request.POST.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+    # Only a path of this site: a bare word would be taken for a view name by redirect() (a 500).
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
         return url
     return default
 
@@ -105,7 +114,7 @@ def customer_owners(request, pk):
             services.owners_assign(
                 actor=request.user,
                 customer=customer,
-                expected_version=int(request.POST.get("version") or customer.version),
+                expected_version=_posted_version(request, customer),
                 **form.cleaned_data,
             )
             messages.success(request, _("已保存 %(customer)s 的负责人。") % {"customer": customer.name})
