@@ -303,6 +303,7 @@ if not DEBUG:
 # --- Uploads of workbooks ------------------------------------------------------------------------
 WORKBOOK_MAX_BYTES = env.int("WORKBOOK_MAX_BYTES", default=20 * 1024 * 1024)
 WORKBOOK_MAX_ROWS = env.int("WORKBOOK_MAX_ROWS", default=100_000)
+WORKBOOK_SYNC_MAX_ROWS = env.int("WORKBOOK_SYNC_MAX_ROWS", default=2000)
 
 LOGGING = {
     "version": 1,

@@ -295,3 +295,54 @@ class WorkbookUpload(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class WorkbookJob(models.Model):
+    """A large import or export run in the background (Celery): progress for the job page, the result
+    counts and, for an export (or rejected rows), the file served only to its owner."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="+")
+    upload = models.ForeignKey(
+        WorkbookUpload, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("规划年度"))
+    params = models.JSONField(default=dict, blank=True)  # import: {"partial": bool}; export: the filter query
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    output_path = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_paths = ScopePaths(group="unit__group", unit="unit", owners=("user",))
+
+    class Meta:
+        verbose_name = _("后台工作簿任务")
+        verbose_name_plural = _("后台工作簿任务")
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -3,7 +3,7 @@ back changes nothing. Streams in key-ordered chunks (flat memory) through the us
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db.models import FilteredRelation, Q, QuerySet
 
@@ -58,6 +58,16 @@ def basic_info_rows(
             ]  # fmt: skip
 
 
+def _reporting(rows: Iterator[list], progress: Callable[[int], None]) -> Iterator[list]:
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % CHUNK == 0:
+            progress(done)
+    progress(done)
+
+
 def customers_for_export(*, actor, unit: BusinessUnit, year: int, segment: Segment | None = None) -> QuerySet:
     """The customers on the BU's list for `year` (narrowed to a segment), within the user's scope."""
     qs = Customer.objects.filter(unit=unit, list_entries__year=year)
@@ -67,17 +77,21 @@ def customers_for_export(*, actor, unit: BusinessUnit, year: int, segment: Segme
 
 
 def customers_export(*, actor, target, unit: BusinessUnit, year: int, queryset: QuerySet | None = None,
-                     segment: Segment | None = None) -> int:  # fmt: skip
-    """Write the basic-info workbook of `queryset` (default: the year's list) to `target`."""
+                     segment: Segment | None = None, progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+    """Write the basic-info workbook of `queryset` (default: the year's list) to `target`;
+    `progress(rows_written)` is called after every chunk."""
     if queryset is None:
         queryset = customers_for_export(actor=actor, unit=unit, year=year, segment=segment)
     else:
         queryset = scope_for(actor).filter(queryset, Action.VIEW)
     segments = list(Segment.objects.filter(unit=unit).order_by("code"))
     names = {s.pk: s.name for s in segments}
+    rows = basic_info_rows(queryset, planning_year=year, segment_names=names)
+    if progress is not None:
+        rows = _reporting(rows, progress)
     count = write_basic_info(
         target,
-        basic_info_rows(queryset, planning_year=year, segment_names=names),
+        rows,
         planning_year=year,
         segment_labels=[s.name for s in segments],
     )

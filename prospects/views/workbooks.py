@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit
-from prospects.excel.reader import WorkbookError
+from prospects.excel.reader import WorkbookError, open_basic_info
 from prospects.filters import CustomerFilter
 from prospects.forms import UploadForm
-from prospects.models import WorkbookUpload
+from prospects.models import WorkbookJob, WorkbookUpload
 from prospects.selectors.customers import customer_list_page_queryset
 from prospects.services.exports import customers_export, rejected_rows_write, template_write
 from prospects.services.imports import ERROR, customers_import
+from prospects.services.jobs import workbook_job_create
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 500
@@ -69,6 +70,11 @@ def export_download(request):
                                request=request)  # fmt: skip
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     year = _year(request)
+    total = queryset.filter(unit=unit).count()
+    if total > settings.WORKBOOK_SYNC_MAX_ROWS:
+        job = workbook_job_create(kind=WorkbookJob.Kind.EXPORT, user=request.user, unit=unit, year=year,
+                                  total=total, params={"query": request.GET.urlencode()})  # fmt: skip
+        return redirect("prospects:job_detail", pk=job.pk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
         customers_export(actor=request.user, target=handle.name, unit=unit, year=year,
                          queryset=queryset.filter(unit=unit).order_by())  # fmt: skip
@@ -159,6 +165,14 @@ def import_preview(request, token):
 def import_apply(request, token):
     upload = _upload_for(request, token)
     partial = request.POST.get("mode") == "partial"
+    try:
+        rows = open_basic_info(upload.path).data_rows
+    except WorkbookError:
+        rows = 0  # the synchronous run below reports the problem
+    if rows > settings.WORKBOOK_SYNC_MAX_ROWS:
+        job = workbook_job_create(kind=WorkbookJob.Kind.IMPORT, user=request.user, unit=upload.unit,
+                                  year=upload.year, total=rows, upload=upload, params={"partial": partial})  # fmt: skip
+        return redirect("prospects:job_detail", pk=job.pk)
     result, problem = _run(request, upload, partial=partial, keep_outcomes=True)
     if problem:
         messages.error(request, problem)
@@ -194,3 +208,32 @@ def import_rejected(request, token):
     if not path.exists():
         raise Http404
     return _xlsx_response(path, f"被拒绝的行-{Path(upload.original_name).stem}.xlsx")
+
+
+def _job_for(request, pk) -> WorkbookJob:
+    """Only the job's owner, and only while the job's BU is still in their scope; 404 otherwise."""
+    job = get_object_or_404(WorkbookJob.objects.select_related("unit", "upload"), pk=pk, user=request.user)
+    if not scope_for(request).filter(WorkbookJob.objects.filter(pk=job.pk), Action.VIEW).exists():
+        raise Http404
+    return job
+
+
+@login_required
+def job_detail(request, pk):
+    job = _job_for(request, pk)
+    template = (
+        "prospects/_job_status.html" if request.headers.get("HX-Request") else "prospects/job_detail.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request, pk):
+    job = _job_for(request, pk)
+    if job.status != WorkbookJob.Status.DONE or not job.output_path or not Path(job.output_path).exists():
+        raise Http404
+    if job.kind == WorkbookJob.Kind.EXPORT:
+        name = f"客户基本信息表-{job.unit.code}-{job.year}.xlsx"
+    else:
+        name = f"被拒绝的行-{Path(job.upload.original_name).stem}.xlsx"
+    return _xlsx_response(job.output_path, name)

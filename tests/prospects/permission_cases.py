@@ -6,9 +6,11 @@ ACCOUNT_SCOPED_ROLES); the PR owner reads the BU; the BG VP reads the whole BG. 
 contacts and figures need CHANGE; adding and importing need IMPORT (researchers, segment managers,
 BU VP). Out of scope is 404, visible but not allowed is 403."""
 
+import tempfile
+
 from django.urls import reverse
 
-from prospects.models import Contact, Customer, WorkbookUpload
+from prospects.models import Contact, Customer, WorkbookJob, WorkbookUpload
 from tests.permissions import Case, everyone
 
 AUTO_VIEWERS = {"admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "researcher": 200, "pr": 200}
@@ -35,6 +37,16 @@ def _others_upload(ctx):
     ctx.upload = WorkbookUpload.objects.create(
         token="someone-elses-token", uploaded_by=ctx.outsider, unit=ctx.org.other_unit, year=2002,
         original_name="a.xlsx", path="/nonexistent/a.xlsx",
+    )  # fmt: skip
+
+
+def _researchers_job(ctx):
+    """A finished export job of the researcher's (MFG), with its file: only the researcher sees it."""
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
+        handle.write(b"PK")
+    ctx.job = WorkbookJob.objects.create(
+        kind="export", user=ctx.researcher, unit=ctx.org.unit, year=2002, status="done", done=1, total=1,
+        result={"rows": 1}, output_path=handle.name,
     )  # fmt: skip
 
 
@@ -154,4 +166,17 @@ CASES = [
         everyone(404),
         setup=_others_upload,
     ),
+    Case(
+        "job-detail-researchers-job",
+        lambda c: reverse("prospects:job_detail", args=[c.job.pk]),
+        everyone(404, researcher=200),
+        setup=_researchers_job,
+    ),
+    Case(
+        "job-download-researchers-job",
+        lambda c: reverse("prospects:job_download", args=[c.job.pk]),
+        everyone(404, researcher=200),
+        setup=_researchers_job,
+    ),
+    Case("job-detail-unknown", lambda c: reverse("prospects:job_detail", args=[999999]), everyone(404)),
 ]
