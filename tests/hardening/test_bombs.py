@@ -85,12 +85,12 @@ def test_customer_import_service_refuses_a_bomb_and_writes_nothing(
     path.write_bytes(bomb(kind))
     before = snapshot()
     for options in ({"dry_run": True}, {}, {"partial": True}):
-        started = time.monotonic()
+        started = time.process_time()
         with pytest.raises(WorkbookError):
             customers_import(
                 actor=researcher, path=path, unit=org.unit, segment=org.auto, year=2002, **options
             )
-        assert time.monotonic() - started < LIMIT_SECONDS
+        assert time.process_time() - started < LIMIT_SECONDS
     assert snapshot() == before
 
 
@@ -100,7 +100,7 @@ def test_browser_upload_of_a_bomb_shows_the_problem_and_writes_nothing(
 ):
     client = as_user(researcher)
     before = snapshot()
-    started = time.monotonic()
+    started = time.process_time()
     response = client.post(
         reverse("prospects:import_upload"),
         {"unit": org.unit.pk, "segment": org.auto.pk, "year": 2002,
@@ -113,7 +113,7 @@ def test_browser_upload_of_a_bomb_shows_the_problem_and_writes_nothing(
         assert preview.context["problem"] and preview.context["result"] is None
         applied = client.post(response["Location"].rstrip("/") + "/apply/", {"mode": "partial"})
         assert applied.status_code == 302
-    assert time.monotonic() - started < 3 * LIMIT_SECONDS
+    assert time.process_time() - started < 3 * LIMIT_SECONDS
     assert snapshot() == before
 
 
@@ -133,12 +133,12 @@ def test_score_sheet_import_refuses_a_bomb(as_user, org, segmgr, scoring_year, t
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(data)
     before = snapshot()
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(CommandError) as exit_info:
         call_command("import_scores", str(path), "--bu", "MFG", "--year", "2025", "--evaluator", "segmgr",
                      "--partial", stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
     assert exit_info.value.returncode == 2
-    assert time.monotonic() - started < LIMIT_SECONDS
+    assert time.process_time() - started < LIMIT_SECONDS
     response = as_user(segmgr).post(
         reverse("prioritization:scoresheet_import") + "?unit=MFG&year=2025",
         {"file": SimpleUploadedFile("bomb.xlsx", data), "apply": "1", "partial": "1"},
@@ -152,12 +152,12 @@ def test_score_sheet_import_refuses_a_bomb(as_user, org, segmgr, scoring_year, t
 def test_criteria_version_import_refuses_a_bomb(as_user, org, buvp, kind):
     draft = version_create(actor=buvp, unit=org.unit, year=2002)
     criteria = list(draft.criteria.order_by("pk").values_list("pk", "name", "weight", "guidance"))
-    started = time.monotonic()
+    started = time.process_time()
     response = as_user(buvp).post(
         reverse("criteria:version_import", args=[draft.pk]),
         {"file": SimpleUploadedFile("v.xlsx", bomb(kind, CRITERIA_HEADERS, CRITERIA_SHEET))},
     )
-    assert time.monotonic() - started < LIMIT_SECONDS
+    assert time.process_time() - started < LIMIT_SECONDS
     assert response.status_code == 400
     assert response.context["errors"]
     assert list(draft.criteria.order_by("pk").values_list("pk", "name", "weight", "guidance")) == criteria
