@@ -161,6 +161,9 @@ def parse_text(value, *, max_length: int | None) -> str:
     else:
         text = str(value)
     text = text.strip()
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        # Invisible control characters (NUL and the like) corrupt exports and PostgreSQL refuses NUL.
+        raise CellError(_("含有不可见的控制字符，请删除后重新导入"))
     if max_length and len(text) > max_length:
         raise CellError(
             _("太长（%(length)s 字，上限 %(limit)s 字）") % {"length": len(text), "limit": max_length}

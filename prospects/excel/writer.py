@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -29,7 +29,10 @@ def basic_info_headers(planning_year: int, extra: Iterable[str] = ()) -> list[st
 
 
 def safe_value(sheet, value):
-    """A value openpyxl will not turn into a formula or an error cell."""
+    """A value openpyxl will not turn into a formula or an error cell. Characters a worksheet cannot
+    hold (control characters of a rejected row) are shown as U+FFFD so that the row can be fixed."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if isinstance(value, str) and value and (value[0] == "=" or value in ERROR_CODES):
         cell = WriteOnlyCell(sheet, value=None)
         cell._value = value
@@ -117,10 +120,13 @@ def write_basic_info(
     count = 0
     # Amount columns carry the number format at column level (Excel applies it to what people type);
     # exported values are written as plain numbers, which keeps the export as fast as a bare dump.
+    illegal = ILLEGAL_CHARACTERS_RE.search
     for row in rows:
         sheet.append(
             [
-                safe_value(sheet, v) if v.__class__ is str and v and (v[0] == "=" or v in ERROR_CODES) else v
+                safe_value(sheet, v)
+                if v.__class__ is str and v and (v[0] == "=" or v in ERROR_CODES or illegal(v))
+                else v
                 for v in row
             ]
         )
