@@ -27,7 +27,7 @@ def test_bu_vp_creates_fixes_weights_and_activates_a_version(page_for, login, or
     page.fill("input[name=attractiveness-1-weight]", "20")  # IT支出 30 → 20: back to 100
     assert page.locator("[data-testid=total-attractiveness]").inner_text() == "100"
     page.click("[data-testid=save-criteria]")
-    assert page.locator("[data-testid=dimension-attractiveness]").is_visible()
+    page.wait_for_selector("[data-testid=dimension-attractiveness]")  # the detail page: the save is done
     version = CriteriaVersion.objects.get(unit=org.unit, year=2002)
     assert version.criteria.get(name="财务业绩").weight == 50
 

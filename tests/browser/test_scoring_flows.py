@@ -56,8 +56,8 @@ def test_a_segment_manager_scores_a_customer_on_the_scorecard_form(page_for, log
     for index, value in enumerate(["9", "8.5", "8", "7", "6", "6.5", "7", "8"]):
         inputs.nth(index).fill(value)
     page.locator("input[name^=comment_]").first.fill("营收持续增长")
-    page.click("[data-testid=save-scores]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("[data-testid=save-scores]")
     card = page.locator("[data-testid=target-card]")
     assert "中国一汽" in page.locator("[data-testid=customer-head]").inner_text()
     assert card.is_visible() and "8.45" in card.inner_text()  # 9×.4 + 8.5×.3 + 8×.2 + 7×.1
