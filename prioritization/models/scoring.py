@@ -182,6 +182,19 @@ class ContactLog(models.Model):
         verbose_name=_("记录人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Optimistic lock: an edit or delete carries the version it showed and is refused when the
+    # entry changed since (prospects' Customer.version does the same).
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    edited_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
+    history = HistoricalRecords()
     scope_paths = CUSTOMER_PATHS
 
     class Meta:
