@@ -168,3 +168,13 @@ def seeded(org, buvp, bgvp, segmgr, am, pr):
         org=org, version=version, criteria=criteria, c1=c1, c2=c2, c3=c3, c4=c4, c5=c5, c6=c6,
         off_list=off_list, foreign=foreign, buvp=buvp, bgvp=bgvp, segmgr=segmgr, am=am, pr=pr,
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The home panels cache their aggregates for a minute; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
