@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "prioritization.middleware.SessionIdleRenewalMiddleware",
+    "prioritization.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -166,6 +167,8 @@ CELERY_BEAT_SCHEDULE = {
     "prospects-stale-digest": {"task": "prospects.stale_digest", "schedule": 3600.0},
     # Scoring (2.3.3): hourly sweep; each owner's overdue-contact reminder is sent once per ISO week.
     "prioritization-overdue-contacts": {"task": "prioritization.overdue_contacts_weekly", "schedule": 3600.0},
+    # Review (2.3.6): hourly, idempotent refresh of this month's data-quality snapshot of each BU year.
+    "reviews-data-quality-snapshot": {"task": "reviews.snapshot_data_quality", "schedule": 3600.0},
 }
 
 # --- E-mail (Django 6.1 MAILERS): EMAIL_URL (smtp://user:pass@host:port, smtp+tls://…) or

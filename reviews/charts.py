@@ -26,6 +26,31 @@ def line(chart_id: str, title: str, labels: list, values: list, *, unit: str = "
     }  # fmt: skip
 
 
+def lines(chart_id: str, title: str, labels: list, series: list[tuple[str, list]], *, unit: str = "") -> dict:
+    """Several lines over the same labels: series = [(name, values)]."""
+    return {
+        "id": chart_id, "type": "line", "title": title, "labels": [str(x) for x in labels],
+        "series": [{"name": str(name), "values": [_num(v) for v in values]} for name, values in series],
+        "unit": unit,
+    }  # fmt: skip
+
+
+def quality_chart(trend: dict, chart_id: str = "chart-quality") -> dict | None:
+    months = trend["months"]
+    if not months:
+        return None
+    return lines(
+        chart_id,
+        _("数据质量趋势（按月）"),
+        [m["month"] for m in months],
+        [
+            (_("平均资料完整度（%）"), [m["complete_avg"] for m in months]),
+            (_("数据过期占比（%）"), [m["stale_pct"] for m in months]),
+        ],
+        unit="%",
+    )
+
+
 def scatter(chart_id: str, title: str, points: list[tuple], *, thresholds: tuple | None = None) -> dict:
     """points: (attractiveness, feasibility, label, tier)."""
     return {
@@ -47,6 +72,9 @@ def review_charts(report: dict) -> list[dict]:
             [c["rho"] for c in report["criteria"]["criteria"]],
         ),
     ]  # fmt: skip
+    quality = quality_chart(report["quality_trend"]) if report.get("quality_trend") else None
+    if quality:
+        charts.append(quality)
     inquiries = report.get("inquiries")
     if inquiries and inquiries.get("by_month"):
         months = inquiries["by_month"]

@@ -38,6 +38,32 @@ def _table(sheet, start_row: int, headers: list[str], rows: list[list]) -> int:
     return start_row + len(rows) + 2
 
 
+def _quality_trend(sheet, trend: dict | None, start_row: int = 9) -> None:
+    """The monthly series below the year-end figures, with a native line chart of it."""
+    from openpyxl.chart import LineChart, Reference
+
+    if not trend or not trend["months"]:
+        _put(sheet, start_row, 1, _("尚无数据质量快照：趋势将从第一次快照起显示。"))
+        return
+    months = trend["months"]
+    end = _table(
+        sheet, start_row, [_("月份"), _("名单客户数"), _("平均资料完整度（%）"), _("数据过期占比（%）"), _("来源")],
+        [[m["month"], m["listed"], m["complete_avg"], m["stale_pct"],
+          _("由客户变更历史回推") if m["from_history"] else _("快照")] for m in months],
+    )  # fmt: skip
+    if trend["since"]:
+        _put(sheet, end - 1, 1, _("每日快照自 %(date)s 起") % {"date": trend["since"].isoformat()})
+    chart = LineChart()
+    chart.title = _("数据质量趋势（按月）")
+    chart.y_axis.title = "%"
+    chart.add_data(
+        Reference(sheet, min_col=3, max_col=4, min_row=start_row, max_row=start_row + len(months)),
+        titles_from_data=True,
+    )
+    chart.set_categories(Reference(sheet, min_col=1, min_row=start_row + 1, max_row=start_row + len(months)))
+    sheet.add_chart(chart, f"G{start_row}")
+
+
 def _group_headers(first: str) -> list[str]:
     return [
         first, _("客户数"), _("有进展"), _("前进步数"), _("已发项目建议"), _("项目结束"), _("应接触"),
@@ -139,6 +165,7 @@ def review_workbook(review, report: dict) -> bytes:
          [_("资料完整的客户"), dq["complete"]], [_("年末数据过期的客户"), dq["stale"]],
          [_("年内核实过的客户"), dq["verified_in_year"]]],
     )  # fmt: skip
+    _quality_trend(sheet, report.get("quality_trend"))
 
     inquiries = report.get("inquiries")
     if inquiries:

@@ -283,3 +283,51 @@ class CarryForward(models.Model):
 
     def __str__(self):
         return f"{self.review} → {self.review.next_year}"
+
+
+class SnapshotSource(models.TextChoices):
+    SNAPSHOT = "snapshot", _("快照")
+    HISTORY = "history", _("由客户变更历史回推")
+
+
+class DataQualitySnapshot(models.Model):
+    """Data quality of one segment's share of a BU's planning-year list, for one month: the beat
+    refreshes the current month's row every day (so a past month keeps the state of its last day),
+    and the months before the first snapshot are rebuilt once from the customers' change history
+    where it exists (source = history). Sums rather than averages, so segments add up."""
+
+    unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("业务单元")
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("细分市场")
+    )
+    year = models.PositiveSmallIntegerField(_("计划年度"))
+    month = models.DateField(_("月份"))  # the first day of the month
+    taken_on = models.DateField(_("取数日期"))
+    source = models.CharField(
+        _("来源"), max_length=10, choices=SnapshotSource.choices, default=SnapshotSource.SNAPSHOT
+    )
+    listed = models.PositiveIntegerField(_("名单客户数"), default=0)
+    completeness_sum = models.PositiveIntegerField(_("资料完整度合计"), default=0)
+    complete_count = models.PositiveIntegerField(_("资料完整的客户数"), default=0)
+    stale_count = models.PositiveIntegerField(_("数据过期的客户数"), default=0)
+    scope_paths = ScopePaths(group="unit__group", unit="unit", segment="segment")
+
+    class Meta:
+        verbose_name = _("数据质量快照")
+        verbose_name_plural = _("数据质量快照")
+        ordering = ["unit", "year", "month", "segment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "month", "segment"], name="quality_snapshot_once_per_month"
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "year", "month"],
+                condition=Q(segment__isnull=True),
+                name="quality_snapshot_once_per_month_no_segment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year} {self.month:%Y-%m}"

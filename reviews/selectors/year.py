@@ -340,6 +340,7 @@ def data_quality(rows: list[CustomerYear]) -> dict:
 def year_report(*, user, unit, year: int, as_of: date | None = None) -> dict:
     """Every computed section of the review, for what `user` may see."""
     from reviews.selectors.inquiries import inquiry_figures
+    from reviews.selectors.quality import quality_trend
 
     rows = year_customers(user=user, unit=unit, year=year, as_of=as_of)
     version = active_version_for(unit=unit, year=year)
@@ -349,5 +350,6 @@ def year_report(*, user, unit, year: int, as_of: date | None = None) -> dict:
         "key_customers": key_customers(rows),
         "criteria": criteria_analysis(rows, version),
         "data_quality": data_quality(rows),
+        "quality_trend": quality_trend(user=user, unit=unit, year=year),
         "inquiries": inquiry_figures(user=user, unit=unit, year=year),
     }

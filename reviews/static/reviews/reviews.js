@@ -27,6 +27,13 @@
     }
     var category = { type: "category", data: spec.labels, axisLabel: { interval: 0, fontSize: 10 } };
     var value = { type: "value", axisLabel: { formatter: "{value}" + (spec.unit || "") } };
+    if (spec.series) {
+      return {
+        title: title, tooltip: { trigger: "axis" }, legend: { top: 20, textStyle: { fontSize: 11 } },
+        grid: { left: 40, right: 16, top: 56, bottom: 40 }, xAxis: category, yAxis: value,
+        series: spec.series.map(function (s) { return { type: "line", name: s.name, data: s.values, smooth: true }; })
+      };
+    }
     return {
       title: title, tooltip: { trigger: "axis" },
       grid: { left: spec.horizontal ? 110 : 40, right: 16, top: 36, bottom: 40 },
