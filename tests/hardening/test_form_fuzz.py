@@ -4,6 +4,7 @@ is posted with bad values in each field — too long, wrong type, NUL, and the f
 the `org` fixture) in hidden fields and selects. Expected: a 2xx/3xx/4xx answer, never a 500 (the
 test client re-raises any exception), and nothing outside the user's scope written."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -124,7 +125,14 @@ def test_every_form_resists_bad_values_and_foreign_ids(world, as_user, org, outs
         ]
         assert forms, f"no POST form on {page}"
         for action, fields in forms:
-            names = [n for n in fields if n != "csrfmiddlewaretoken"]
+            # One field of each shape: comment_1 … comment_8 or form-0-weight … form-9-weight are the
+            # same field repeated, so the first of them stands for the rest (keeps the run short).
+            shapes, names = set(), []
+            for name in fields:
+                shape = re.sub(r"\d+", "#", name)
+                if name != "csrfmiddlewaretoken" and shape not in shapes:
+                    shapes.add(shape)
+                    names.append(name)
             for name in names:
                 for value in values:
                     data = {**fields, name: value}
