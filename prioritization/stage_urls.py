@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from prioritization.views import targets, targets_consolidation, targets_customers
+from prioritization.views import targets, targets_consolidation, targets_contacts, targets_customers
 
 app_name = "prioritization"
 urlpatterns = [
@@ -30,6 +30,16 @@ urlpatterns = [
     path("customers/<int:pk>/status/", targets_customers.customer_status, name="customer_status"),
     path("contacts/", targets_customers.contacts_due, name="contacts_due"),
     path("customers/<int:pk>/contacts/", targets_customers.customer_contacts, name="customer_contacts"),
+    path(
+        "customers/<int:pk>/contacts/<int:log_pk>/",
+        targets_contacts.contact_edit,
+        name="customer_contact_edit",
+    ),
+    path(
+        "customers/<int:pk>/contacts/<int:log_pk>/delete/",
+        targets_contacts.contact_remove,
+        name="customer_contact_delete",
+    ),
     path("plans/", targets_customers.plan_list, name="plan_list"),
     path("customers/<int:pk>/plans/", targets_customers.customer_plans, name="customer_plans"),
     path("customers/<int:pk>/plans/new/", targets_customers.plan_create, name="plan_create"),

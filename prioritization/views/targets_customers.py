@@ -262,10 +262,25 @@ def customer_contacts(request, pk):
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
+    status = contact_status(customer, year=year)
+    from django.contrib.auth import get_user_model
+
+    from prioritization.services.contacts import contact_changes, contact_editable_ids
+
+    editors = get_user_model().objects.in_bulk({log.edited_by_id for log in status["logs"]} - {None})
+    for log in status["logs"]:
+        log.edited_by = editors.get(log.edited_by_id)  # one query for every "edited by", not one per entry
+    editable = contact_editable_ids(actor=request.user, customer=customer, logs=status["logs"])
     return render(
         request,
         "prioritization/targets/customer_contacts.html",
-        {**context, "form": form, "status": contact_status(customer, year=year)},
+        {
+            **context,
+            "form": form,
+            "status": status,
+            "editable": editable,
+            "changes": contact_changes(customer),
+        },
     )
 
 

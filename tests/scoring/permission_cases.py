@@ -185,6 +185,45 @@ def contact_logged_only_when_allowed(ctx, response, role):
     assert ContactLog.objects.exists() == (response.status_code == 302 and role != "anon")
 
 
+def with_contact_entries(ctx):
+    """An entry of the owned customer's log written by its account manager, and one of the foreign
+    customer's written by the foreign BU VP."""
+    from prioritization.models import ContactLog
+
+    with_version(ctx)
+    ContactLog.objects.create(
+        customer=ctx.customers.owned, contacted_on="2025-01-02", kind="call", logged_by=ctx.users["am"]
+    )
+    ContactLog.objects.create(
+        customer=ctx.customers.foreign,
+        contacted_on="2025-01-02",
+        kind="call",
+        logged_by=ctx.users["outsider"],
+    )
+
+
+def contact_entry_url(name, which="owned"):
+    def url(ctx):
+        from prioritization.models import ContactLog
+
+        entry = ContactLog.objects.get(customer=getattr(ctx.customers, which))
+        return reverse(f"prioritization:{name}", args=[entry.customer_id, entry.pk]) + f"?year={YEAR}"
+
+    return url
+
+
+def contact_entry_changed_only_when_allowed(ctx, response, role):
+    from prioritization.models import ContactLog
+
+    changed = ContactLog.objects.filter(kind="call", version=1).count() != 2
+    assert changed == (response.status_code == 302 and role != "anon")
+
+
+EDIT_OWNED_CONTACT = everyone(
+    404, admin_user=200, buvp=200, am=200, segmgr=403, researcher=403, bgvp=403, pr=403
+)
+
+
 def with_plan(ctx):
     from prioritization.models import PromotionPlan
 
@@ -304,6 +343,45 @@ CASES += [
         "customer-contacts-foreign",
         customer_url("customer_contacts", "foreign"),
         everyone(404, admin_user=200, outsider=200),
+    ),
+    Case(
+        "contact-edit-owned",
+        contact_entry_url("customer_contact_edit"),
+        EDIT_OWNED_CONTACT,
+        setup=with_contact_entries,
+    ),
+    Case(
+        "contact-edit-save-owned",
+        contact_entry_url("customer_contact_edit"),
+        {k: 302 if v == 200 else v for k, v in EDIT_OWNED_CONTACT.items()},
+        method="post",
+        data=lambda c: {"contacted_on": "2025-01-03", "kind": "visit", "version": 1, "year": YEAR},
+        setup=with_contact_entries,
+        check=contact_entry_changed_only_when_allowed,
+    ),
+    Case(
+        "contact-delete-owned",
+        contact_entry_url("customer_contact_delete"),
+        {k: 302 if v == 200 else v for k, v in EDIT_OWNED_CONTACT.items()},
+        method="post",
+        data=lambda c: {"version": 1, "year": YEAR},
+        setup=with_contact_entries,
+        check=contact_entry_changed_only_when_allowed,
+    ),
+    Case(
+        "contact-edit-foreign",
+        contact_entry_url("customer_contact_edit", "foreign"),
+        everyone(404, admin_user=200, outsider=200),
+        setup=with_contact_entries,
+    ),
+    Case(
+        "contact-delete-foreign",
+        contact_entry_url("customer_contact_delete", "foreign"),
+        everyone(404, admin_user=302, outsider=302),
+        method="post",
+        data=lambda c: {"version": 1, "year": YEAR},
+        setup=with_contact_entries,
+        check=contact_entry_changed_only_when_allowed,
     ),
     Case(
         "plan-list",
