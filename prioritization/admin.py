@@ -192,15 +192,86 @@ class NotificationAdmin(SuperuserOnlyAdmin):
     search_fields = ("subject", "recipient__username", "key")
 
 
+from prioritization.models.notifications import OutboundAttachment  # noqa: E402
+
+
+class OutboundAttachmentInline(admin.TabularInline):
+    """The files sent with an e-mail (each rendered for its one recipient), downloadable."""
+
+    model = OutboundAttachment
+    fields = ("filename", "content_type", "size", "download")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("下载"))
+    def download(self, attachment):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse("admin:prioritization_outboundemail_attachment", args=[attachment.email_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(SuperuserOnlyAdmin):
     """E-mails whose fate is unknown (the SMTP server stopped answering mid-way) wait here for an
-    administrator: check the recipient's mailbox, then resend or leave them."""
+    administrator: check the recipient's mailbox, then resend or leave them. Attachments (e.g. the
+    monthly report workbook) are listed on each e-mail and can be downloaded."""
 
-    list_display = ("created_at", "to_address", "subject", "status", "attempts", "sent_at")
+    list_display = (
+        "created_at", "to_address", "subject", "status", "attempts", "attachment_count", "sent_at",
+    )  # fmt: skip
     list_filter = ("status",)
     search_fields = ("to_address", "subject")
     actions = ["resend"]
+    inlines = [OutboundAttachmentInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(attachment_total=Count("attachments"))
+
+    @admin.display(description=_("附件"), ordering="attachment_total")
+    def attachment_count(self, email):
+        return email.attachment_total or ""
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "<int:email_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_download),
+                name="prioritization_outboundemail_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_download(self, request, email_id, attachment_id):
+        """The file exactly as it was sent (or will be), for an administrator only."""
+        from django.http import Http404, HttpResponse
+        from django.utils.http import content_disposition_header
+
+        if not self.has_view_permission(request):
+            raise Http404
+        attachment = OutboundAttachment.objects.filter(email_id=email_id, pk=attachment_id).first()
+        if attachment is None:
+            raise Http404
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @admin.action(description=_("重新发送所选邮件（仅限状态不明或失败的邮件）"))
     def resend(self, request, queryset):

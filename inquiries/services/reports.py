@@ -24,7 +24,7 @@ from inquiries.services.inquiries import bu_vps, decision_makers
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent, BusinessUnit
 from prioritization.services.audit import audit_record
-from prioritization.services.notifications import notify
+from prioritization.services.notifications import Attachment, notify
 
 DAILY_REPORT_HOUR = 8  # local time: the report covers the 24 hours before 08:00
 MONTHLY_REPORT_DAY = 1
@@ -261,9 +261,28 @@ def previous_month(now: datetime) -> date:
     return (local.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def monthly_report_filename(unit: BusinessUnit, month: date) -> str:
+    return f"inquiry-report-{unit.code}-{month:%Y-%m}.xlsx"
+
+
+def monthly_report_attachment(
+    *, recipient, unit: BusinessUnit, month: date, now: datetime
+) -> list[Attachment]:
+    """The workbook as this recipient may see it: built with their own scope (and language), so
+    it holds no inquiry outside it; nothing for someone without the report right on the unit."""
+    try:
+        content, _count = monthly_report_workbook(actor=recipient, unit=unit, month=month, now=now)
+    except PermissionDenied:
+        return []
+    return [Attachment(monthly_report_filename(unit, month), content, XLSX)]
+
+
 def monthly_report_send(*, now: datetime | None = None) -> int:
-    """On or after the 1st: tell each BU VP that last month's report is ready (with the link to
-    download the workbook). Once per BU and month."""
+    """On or after the 1st: send each BU VP last month's report, the workbook attached (rendered
+    for each recipient's scope) and the link to the report page. Once per BU and month."""
     now = now or timezone.now()
     month = previous_month(now)
     start, end = month_bounds(month)
@@ -278,6 +297,9 @@ def monthly_report_send(*, now: datetime | None = None) -> int:
             template="emails/inquiries/monthly_report.txt",
             context={"unit": unit, "month": month, "total": counts[unit.pk]},
             url=reverse("inquiries:monthly_report") + f"?unit={unit.pk}&month={month:%Y-%m}",
+            attachments=lambda user, unit=unit: monthly_report_attachment(
+                recipient=user, unit=unit, month=month, now=now
+            ),
         )
         sent += 1 if created else 0
     return sent

@@ -53,6 +53,9 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sending_started_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    # Set just before the message itself is handed to the server: a send that stopped before this
+    # cannot have delivered anything (retried automatically); one that stopped after may have.
+    data_started_at = models.DateTimeField(_("开始传输正文时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
@@ -63,3 +66,32 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.to_address}: {self.subject}"
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an outbox e-mail (e.g. the monthly report workbook), rendered for that one
+    recipient's scope. Kept in the database with its e-mail: written in the same transaction, sent
+    by whichever worker sends the e-mail, downloadable by an administrator from the outbox."""
+
+    MAX_BYTES = 10 * 1024 * 1024  # per file; mail servers commonly refuse messages over ~20 MB
+
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("外发邮件")
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    content = models.BinaryField(_("文件内容"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
+
+    class Meta:
+        verbose_name = _("邮件附件")
+        verbose_name_plural = _("邮件附件")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__lte=10 * 1024 * 1024), name="outbound_attachment_max_size"
+            )
+        ]
+
+    def __str__(self):
+        return self.filename

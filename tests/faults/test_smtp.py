@@ -3,13 +3,23 @@ on purpose: a conversation broken after the message's end leaves the e-mail "unk
 administrator, never resent by the sweep — while a failure before it and a 4xx refusal are retried
 with backoff until the server accepts, and the message arrives once."""
 
+import smtplib
 from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 from django.utils import timezone
 
+from inquiries.services.reports import XLSX
 from prioritization.models import OutboundEmail
-from prioritization.services.notifications import email_send, notify, outbox_flush
+from prioritization.services.notifications import (
+    SENDING_STALE_AFTER,
+    Attachment,
+    email_send,
+    notify,
+    outbox_flush,
+)
 from tests.faults.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +150,55 @@ def test_a_refusing_server_is_retried_with_backoff_and_the_message_sent_once_it_
     assert len(smtp.log.accepted) == 1
     assert outbox_flush(now=at + timedelta(days=1))["due"] == 0
     assert len(smtp.log.accepted) == 1
+
+
+def test_the_attachment_reaches_the_server_intact(smtp, segmgr):
+    workbook = bytes(range(256)) * 40  # binary, as an xlsx is
+    notify(recipients=[segmgr], key="faults:attached", template="emails/notice.txt",
+           context={"subject": "月报", "body": "见附件"}, attachments=[Attachment("月报.xlsx", workbook, XLSX)])  # fmt: skip
+    row = OutboundEmail.objects.get(notification__key="faults:attached")
+    assert email_send(row.pk) == OutboundEmail.Status.SENT
+    [received] = smtp.log.accepted
+    message = BytesParser(policy=policy.default).parsebytes(received.data)
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "月报.xlsx" and part.get_content_type() == XLSX
+    assert part.get_content() == workbook
+
+
+def _killed_during(monkeypatch, method: str):
+    """The worker is killed (SystemExit stands in for SIGKILL) right after smtplib's `method` ran."""
+    original = getattr(smtplib.SMTP, method)
+
+    def then_die(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(smtplib.SMTP, method, then_die)
+
+
+def test_a_worker_killed_before_the_message_left_is_retried_automatically(smtp, segmgr, monkeypatch):
+    row = _queued(segmgr)
+    _killed_during(monkeypatch, "rcpt")  # MAIL and RCPT done, the message not yet handed over
+    with pytest.raises(SystemExit):
+        email_send(row.pk)
+    monkeypatch.undo()
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.SENDING and row.data_started_at is None
+    result = outbox_flush(now=timezone.now() + SENDING_STALE_AFTER + timedelta(seconds=1))
+    assert result["retried"] == 1 and result["sent"] == 1
+    assert len(smtp.log.received) == 1  # the one message, sent by the retry
+
+
+def test_a_worker_killed_after_the_message_left_stays_unknown(smtp, segmgr, monkeypatch):
+    row = _queued(segmgr)
+    _killed_during(monkeypatch, "data")  # the server accepted it; the worker died before recording it
+    with pytest.raises(SystemExit):
+        email_send(row.pk)
+    monkeypatch.undo()
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.SENDING and row.data_started_at is not None
+    result = outbox_flush(now=timezone.now() + SENDING_STALE_AFTER + timedelta(seconds=1))
+    assert result["stale"] == 1 and result["retried"] == 0 and result["due"] == 0
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.UNKNOWN
+    assert len(smtp.log.accepted) == 1  # arrived once; never resent by the product

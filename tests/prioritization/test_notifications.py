@@ -3,10 +3,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from prioritization.models import Notification, OutboundEmail, Profile
-from prioritization.services.notifications import email_send, notify, outbox_flush
+from prioritization.models.notifications import OutboundAttachment
+from prioritization.services.notifications import Attachment, email_send, notify, outbox_flush
 
 TEMPLATE = "emails/notice.txt"
 
@@ -103,16 +105,149 @@ def test_a_timeout_after_data_is_unknown_and_not_resent(segmgr, settings):
     assert email_send(row.pk) == OutboundEmail.Status.UNKNOWN  # never sent twice
 
 
-def test_a_send_interrupted_by_a_dead_worker_becomes_unknown(segmgr):
+class DyingWorkerBackend(BaseEmailBackend):
+    """The worker is killed (SystemExit stands in for SIGKILL) while its mailer holds the message."""
+
+    def send_messages(self, messages):
+        raise SystemExit("killed")
+
+
+def _died_while_sending(row, *, data_started: bool):
+    started = timezone.now()
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        status="sending",
+        sending_started_at=started,
+        attempts=1,
+        data_started_at=started if data_started else None,
+    )
+    return started
+
+
+def test_a_send_killed_after_the_message_was_handed_over_becomes_unknown(segmgr, settings):
+    settings.MAILERS = {"default": {"BACKEND": "tests.prioritization.test_notifications.DyingWorkerBackend"}}
     _notify([segmgr])
     row = OutboundEmail.objects.get()
-    started = timezone.now()
-    OutboundEmail.objects.filter(pk=row.pk).update(status="sending", sending_started_at=started)
-    with time_machine.travel(started + timedelta(minutes=11), tick=False):
+    with pytest.raises(SystemExit):
+        email_send(row.pk)
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.SENDING and row.data_started_at is not None
+    with time_machine.travel(row.sending_started_at + timedelta(minutes=11), tick=False):
         result = outbox_flush()
-    assert result["stale"] == 1
+    assert result["stale"] == 1 and result["retried"] == 0 and result["due"] == 0
     row.refresh_from_db()
     assert row.status == OutboundEmail.Status.UNKNOWN
+
+
+def test_a_send_killed_before_the_message_was_handed_over_is_retried(segmgr):
+    _notify([segmgr])
+    row = OutboundEmail.objects.get()
+    started = _died_while_sending(row, data_started=False)
+    with time_machine.travel(started + timedelta(minutes=9), tick=False):
+        assert outbox_flush()["retried"] == 0  # maybe still talking to the server: leave it
+    with time_machine.travel(started + timedelta(minutes=11), tick=False):
+        result = outbox_flush()
+    assert result == {"sent": 1, "stale": 0, "retried": 1, "due": 1}
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.SENT and row.attempts == 2
+    assert len(mail.outbox) == 1
+
+
+def test_a_send_killed_before_the_message_on_its_last_attempt_is_given_up(segmgr):
+    _notify([segmgr])
+    row = OutboundEmail.objects.get()
+    started = _died_while_sending(row, data_started=False)
+    OutboundEmail.objects.filter(pk=row.pk).update(attempts=6)
+    with time_machine.travel(started + timedelta(minutes=11), tick=False):
+        result = outbox_flush()
+    assert result["stale"] == 1 and result["due"] == 0
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.FAILED
+
+
+def test_attachments_are_stored_with_the_email_and_sent(segmgr, django_capture_on_commit_callbacks):
+    report = Attachment("报告.xlsx", b"PK\x03\x04 workbook bytes", "application/vnd.ms-excel")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[segmgr], key="att:1", template=TEMPLATE, context={"subject": "s", "body": "b"},
+               attachments=[report])  # fmt: skip
+    [stored] = OutboundAttachment.objects.all()
+    assert (stored.filename, bytes(stored.content), stored.size) == (
+        "报告.xlsx",
+        report.content,
+        len(report.content),
+    )
+    [message] = mail.outbox
+    assert message.attachments == [("报告.xlsx", report.content, "application/vnd.ms-excel")]
+
+
+def test_each_recipient_gets_the_file_rendered_for_them_once(
+    segmgr, buvp, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def per_recipient(user):
+        calls.append(user.username)
+        return [Attachment(f"{user.username}.bin", f"only for {user.username}".encode())]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[segmgr, buvp], key="att:2", template=TEMPLATE, context={"subject": "s", "body": "b"},
+               attachments=per_recipient)  # fmt: skip
+        notify(recipients=[segmgr, buvp], key="att:2", template=TEMPLATE, context={"subject": "s", "body": "b"},
+               attachments=per_recipient)  # fmt: skip
+    assert sorted(calls) == ["buvp", "segmgr"]  # not rendered again for an e-mail already queued
+    received = {m.to[0]: m.attachments for m in mail.outbox}
+    assert received == {
+        segmgr.email: [("segmgr.bin", b"only for segmgr", "application/octet-stream")],
+        buvp.email: [("buvp.bin", b"only for buvp", "application/octet-stream")],
+    }
+
+
+def test_no_file_is_rendered_for_a_recipient_without_email(segmgr):
+    segmgr.email = ""
+    segmgr.save()
+    notify(recipients=[segmgr], key="att:3", template=TEMPLATE, context={"subject": "s", "body": "b"},
+           attachments=lambda user: pytest.fail("rendered for nobody"))  # fmt: skip
+    assert Notification.objects.filter(recipient=segmgr).count() == 1
+
+
+def test_an_attachment_over_the_size_limit_is_left_out_and_the_email_still_goes(
+    segmgr, django_capture_on_commit_callbacks, caplog
+):
+    huge = Attachment("huge.bin", b"x" * (OutboundAttachment.MAX_BYTES + 1))
+    small = Attachment("small.txt", b"ok", "text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[segmgr], key="att:4", template=TEMPLATE, context={"subject": "s", "body": "b"},
+               attachments=[huge, small])  # fmt: skip
+    assert list(OutboundAttachment.objects.values_list("filename", flat=True)) == ["small.txt"]
+    assert [name for name, *_rest in mail.outbox[0].attachments] == ["small.txt"]
+    assert "huge.bin" in caplog.text
+
+
+def test_the_administrator_sees_and_downloads_an_attachment_and_no_one_else_does(
+    client, admin_user, buvp, segmgr
+):
+    notify(recipients=[segmgr], key="att:5", template=TEMPLATE, context={"subject": "s", "body": "b"},
+           attachments=[Attachment("月报.xlsx", b"workbook", "application/octet-stream")])  # fmt: skip
+    row = OutboundEmail.objects.get()
+    attachment = OutboundAttachment.objects.get()
+    download = f"/admin/prioritization/outboundemail/{row.pk}/attachments/{attachment.pk}/"
+    client.force_login(admin_user)
+    listing = client.get("/admin/prioritization/outboundemail/")
+    assert listing.status_code == 200
+    page = client.get(f"/admin/prioritization/outboundemail/{row.pk}/change/")
+    assert page.status_code == 200 and "月报.xlsx" in page.text and download in page.text
+    response = client.get(download)
+    assert response.status_code == 200 and response.content == b"workbook"
+    assert "attachment" in response["Content-Disposition"]
+    assert (
+        client.get(
+            f"/admin/prioritization/outboundemail/{row.pk + 1}/attachments/{attachment.pk}/"
+        ).status_code
+        == 404
+    )
+    buvp.is_staff = True
+    buvp.save()
+    client.force_login(buvp)
+    assert client.get(download).status_code == 404
 
 
 def test_resend_from_admin_puts_unknown_mail_back_in_the_queue(client, admin_user, segmgr):
