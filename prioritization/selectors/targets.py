@@ -7,10 +7,28 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Max
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from prioritization.access import Action, scope_for
+from prioritization.access import ACCOUNT_SCOPED_ROLES, Action, scope_for
 from prioritization.models import ContactLog, Target
 from prioritization.tiers import Tier
 from prospects.models import Customer, ListEntry
@@ -57,14 +75,61 @@ def listed_customers(*, user, unit, year: int, segment=None, action: str = Actio
     return qs.select_related("unit", "segment", "overall_owner", "daily_owner")
 
 
-def target_rows(*, user, unit, year: int, segment=None, size="", ownership="", tier=""):
-    """(customer, target | None) rows of the BU-year in the user's scope, ranked: the scores table,
-    the matrix and the owner list all read this. Two queries."""
-    customers = listed_customers(user=user, unit=unit, year=year, segment=segment)
+def target_customers(
+    *, user, unit, year: int, segment=None, size="", ownership="", tier="", action: str = Action.VIEW
+):
+    """The listed customers of the BU-year in the user's scope as a queryset, joined to the year's
+    Target under the alias `t` (`t__rank`, `t__tier`, …; no target = NULLs), filtered and ranked in
+    SQL: segment code, rank (unranked last), name. Pages paginate it; aggregates group it; nothing
+    reads the whole list into Python. `tier` is a Tier value (decided, else proposed) or
+    "incomplete" (no target, or a target missing a score)."""
+    customers = listed_customers(user=user, unit=unit, year=year, segment=segment, action=action).annotate(
+        t=FilteredRelation("targets", condition=Q(targets__year=year))
+    )
+    scope = scope_for(user)
+    if not scope.is_admin and any(m.role in ACCOUNT_SCOPED_ROLES for m in scope.memberships):
+        # Targets stay limited to what an account manager owns even where they may read more of the
+        # customer database: a customer whose target they may not see is left out.
+        yours = scope.filter(Target.objects.filter(customer_id=OuterRef("pk"), year=year), action)
+        customers = customers.filter(
+            Exists(yours) | ~Exists(Target.objects.filter(customer_id=OuterRef("pk"), year=year))
+        )
     if size:
         customers = customers.filter(size_class=size)
     if ownership:
         customers = customers.filter(ownership=ownership)
+    if tier == "incomplete":
+        customers = customers.filter(Q(t__isnull=True) | Q(t__incomplete=True))
+    elif tier:
+        customers = customers.filter(Q(t__tier=tier) | Q(t__tier="", t__proposed_tier=tier))
+    return customers.order_by(*RANKED)
+
+
+RANKED = (
+    F("segment__code").asc(nulls_first=True),
+    F("t__rank").asc(nulls_last=True),
+    F("name").asc(),
+    F("pk").asc(),
+)
+TARGET_TIERS = (Tier.TIER1, Tier.TIER2, Tier.TIER3)
+
+
+def page_of(customers, number, per_page: int = 50, *, count: int | None = None):
+    """A Paginator page of a ranked customer queryset: the ranking runs on ids alone (narrow rows
+    sort several times faster than whole customers with their relations), then the page's
+    customers are read by id with the queryset's annotations and relations, in ranked order."""
+    paginator = Paginator(customers.values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # already counted by the caller
+    page = paginator.get_page(number)
+    ids = list(page.object_list)
+    by_id = {c.pk: c for c in customers.order_by().filter(pk__in=ids)} if ids else {}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
+
+
+def with_targets(customers, *, year: int) -> list[tuple]:
+    """(customer, target | None) for the given customers (a page), in their order. One query."""
     customers = list(customers)
     targets = {
         t.customer_id: t
@@ -72,18 +137,35 @@ def target_rows(*, user, unit, year: int, segment=None, size="", ownership="", t
             "decided_by"
         )
     }
-    rows = [(c, targets.get(c.pk)) for c in customers]
-    if tier == "incomplete":
-        rows = [r for r in rows if r[1] is None or r[1].incomplete]
-    elif tier:
-        rows = [r for r in rows if r[1] is not None and (r[1].tier or r[1].proposed_tier) == tier]
+    return [(c, targets.get(c.pk)) for c in customers]
 
-    def order(row):
-        customer, target = row
-        rank = target.rank if target is not None and target.rank is not None else 10**9
-        return (customer.segment.code if customer.segment else "", rank, customer.name)
 
-    return sorted(rows, key=order)
+def target_rows(*, user, unit, year: int, segment=None, size="", ownership="", tier=""):
+    """Every (customer, target | None) row of the BU-year in the user's scope, ranked — for the
+    exports, which must be complete (pages paginate `target_customers` instead). Read in chunks of
+    2,000 customers, two queries per chunk."""
+    customers = target_customers(
+        user=user, unit=unit, year=year, segment=segment, size=size, ownership=ownership, tier=tier
+    )
+    rows = []
+    chunk = []
+    for customer in customers.iterator(chunk_size=2000):
+        chunk.append(customer)
+        if len(chunk) == 2000:
+            rows += with_targets(chunk, year=year)
+            chunk = []
+    rows += with_targets(chunk, year=year)
+    return rows
+
+
+def decided_tier_counts(customers) -> dict[str, int]:
+    """Decided tiers of a `target_customers` queryset, counted in SQL: {tier: n} for every tier."""
+    counts = dict.fromkeys(Tier.values, 0)
+    for tier, n in (
+        customers.filter(t__tier__in=Tier.values).order_by().values_list("t__tier").annotate(n=Count("pk"))
+    ):
+        counts[tier] = n
+    return counts
 
 
 def last_contacts(customer_ids) -> dict[int, object]:
@@ -113,104 +195,11 @@ def cadences(unit_year_pairs) -> dict:
     return result
 
 
-def my_customers(*, user, year: int, today=None) -> list[dict]:
-    """The target customers `user` owns (overall or daily) for `year`, with tier, principle,
-    cadence, last contact and when the next contact is due (overdue first)."""
-    today = today or timezone.localdate()
-    targets = list(
-        scope_for(user)
-        .filter(Target.objects.filter(year=year).exclude(tier="").exclude(tier=Tier.NO), Action.VIEW)
-        .filter(
-            customer__in=Customer.objects.filter(overall_owner=user)
-            | Customer.objects.filter(daily_owner=user)
-        )
-        .select_related("customer__segment", "customer__unit")
-    )
-    principles = cadences((t.customer.unit_id, year, t.tier) for t in targets)
-    contacts = last_contacts(t.customer_id for t in targets)
-    rows = []
-    for target in targets:
-        principle = principles.get((target.customer.unit_id, year, target.tier))
-        cadence = principle.contact_cadence_days if principle else None
-        last = contacts.get(target.customer_id)
-        start = last or target.customer.relationship_started_on
-        due = start + timedelta(days=cadence) if cadence and start else (today if cadence else None)
-        rows.append(
-            {
-                "target": target,
-                "customer": target.customer,
-                "principle": principle,
-                "cadence": cadence,
-                "last_contact": last,
-                "due_on": due,
-                "overdue": bool(due and due < today),
-                "due": bool(due and due <= today),
-            }
-        )
-    rows.sort(
-        key=lambda r: (not r["overdue"], r["due_on"] or today + timedelta(days=3650), r["customer"].name)
-    )
-    return rows
-
-
-def relationship_counts(rows) -> dict:
-    """Per segment: size × ownership × existing/new → tier counts (PROCESS.md §2.3.3 item 5). A
-    customer is "existing" when it bought from us (purchases > 0) or has a relationship start date."""
-    table = defaultdict(lambda: defaultdict(lambda: dict.fromkeys([*Tier.values, "none"], 0)))
-    for customer, target, existing in rows:
-        tier = (target.tier or target.proposed_tier) if target else ""
-        key = (customer.size_class or "-", customer.ownership or "-", "existing" if existing else "new")
-        table[customer.segment][key][tier or "none"] += 1
-    return table
-
-
 def history_of(target) -> list:
     """The tier decisions of a target, newest first (who, when, tier, reason)."""
     if target is None:
         return []
     return list(target.history.select_related("history_user").order_by("-history_date")[:20])
-
-
-def due_contacts(*, user, year: int, today=None) -> list[dict]:
-    return [r for r in my_customers(user=user, year=year, today=today) if r["due"]]
-
-
-def contact_rows(*, user, unit, year: int, segment=None, owner=None, today=None) -> list[dict]:
-    """Every target customer (tier 1–3) of the BU-year in the user's scope — optionally only those
-    `owner` owns — with its cadence, last contact and due date; overdue first. Four queries."""
-    today = today or timezone.localdate()
-    rows = [
-        (c, t)
-        for c, t in target_rows(user=user, unit=unit, year=year, segment=segment)
-        if t is not None and t.tier and t.tier != Tier.NO
-    ]
-    if owner is not None:
-        rows = [(c, t) for c, t in rows if owner.pk in (c.overall_owner_id, c.daily_owner_id)]
-    principles = cadences((unit.pk, year, t.tier) for _c, t in rows)
-    contacts = last_contacts(c.pk for c, _t in rows)
-    result = []
-    for customer, target in rows:
-        principle = principles.get((unit.pk, year, target.tier))
-        cadence = principle.contact_cadence_days if principle else None
-        last = contacts.get(customer.pk)
-        start = last or customer.relationship_started_on
-        due = (start + timedelta(days=cadence) if start else today) if cadence else None
-        result.append(
-            {
-                "customer": customer,
-                "target": target,
-                "principle": principle,
-                "cadence": cadence,
-                "last_contact": last,
-                "due_on": due,
-                "overdue": bool(due and due < today),
-                "due": bool(due and due <= today),
-            }
-        )
-    result.sort(
-        key=lambda r: (not r["overdue"], r["due_on"] or today + timedelta(days=3650), r["customer"].name)
-    )
-    return result
 
 
 MAX_PERIODS = 60
@@ -257,24 +246,193 @@ def contact_status(customer, *, year: int, today=None) -> dict:
     }
 
 
-def pipeline_board(*, user, unit, year: int, segment=None) -> list[dict]:
-    """Per segment, the target customers (decided tier 1–3, or already in the pipeline) in columns
-    of the development status (未开始, 初次接触 → … → 项目结束), with their last recorded step."""
-    from prioritization.models import DevelopmentStatusChange
-    from prospects.models import DevelopmentStatus
+# --- contact cadence in SQL --------------------------------------------------------------------------
 
-    rows = [
-        (c, t)
-        for c, t in target_rows(user=user, unit=unit, year=year, segment=segment)
-        if (t is not None and t.tier and t.tier != Tier.NO) or c.development_status
+
+class _AddDays(Func):
+    """A date plus a number of days, in SQL (PostgreSQL: date + integer; SQLite: date(d, '+n days'))."""
+
+    arity = 2
+    output_field = DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
+        )
+
+
+def _cadence(year: int, unit=None):
+    """The contact cadence (days) of a customer's decided tier for `year`, as a SQL expression over
+    a `target_customers` queryset (NULL: no cadence — tier 不考虑, none, or no principle in force)."""
+    from criteria.models import TierPrinciple
+    from criteria.models.versions import IN_FORCE
+
+    principles = TierPrinciple.objects.filter(
+        version__year=year, version__status__in=IN_FORCE, contact_cadence_days__gt=0, tier__in=TARGET_TIERS
+    )
+    if unit is not None:
+        principles = principles.filter(version__unit=unit)
+    whens = [
+        When(unit_id=unit_id, t__tier=tier, then=Value(days))
+        for unit_id, tier, days in principles.values_list("version__unit_id", "tier", "contact_cadence_days")
     ]
-    last_change = {}
+    if not whens:
+        return Value(None, output_field=IntegerField())
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def with_due(customers, *, year: int, today, unit=None):
+    """Annotate a `target_customers` queryset with `cadence`, `last_contact` and `due_on` (the last
+    contact — else the relationship start — plus the cadence; today when neither is known; NULL
+    without a cadence), ordered overdue first: by due date (none last), then name."""
+    last = (
+        ContactLog.objects.filter(customer_id=OuterRef("pk"))
+        .order_by("-contacted_on")
+        .values("contacted_on")[:1]
+    )
+    return (
+        customers.annotate(
+            cadence=_cadence(year, unit), last_contact=Subquery(last, output_field=DateField())
+        )
+        .annotate(
+            due_on=Case(
+                When(cadence__isnull=True, then=Value(None, output_field=DateField())),
+                When(last_contact__isnull=False, then=_AddDays(F("last_contact"), F("cadence"))),
+                When(
+                    relationship_started_on__isnull=False,
+                    then=_AddDays(F("relationship_started_on"), F("cadence")),
+                ),
+                default=Value(today),
+                output_field=DateField(),
+            )
+        )
+        .order_by(F("due_on").asc(nulls_last=True), "name", "pk")
+    )
+
+
+def due_rows(customers, *, year: int, today) -> list[dict]:
+    """Row dicts for customers annotated by `with_due` (a page of them): customer, target,
+    principle, cadence, last contact, due date, overdue/due. Two queries."""
+    pairs = with_targets(customers, year=year)
+    principles = cadences((c.unit_id, year, t.tier) for c, t in pairs if t is not None)
+    return [
+        {
+            "customer": customer,
+            "target": target,
+            "principle": principles.get((customer.unit_id, year, target.tier)) if target else None,
+            "cadence": customer.cadence,
+            "last_contact": customer.last_contact,
+            "due_on": customer.due_on,
+            "overdue": bool(customer.due_on and customer.due_on < today),
+            "due": bool(customer.due_on and customer.due_on <= today),
+        }
+        for customer, target in pairs
+    ]
+
+
+def owned_customers(*, user, year: int, today):
+    """The target customers (decided tier 1–3 for `year`) `user` owns, overall or daily, in any BU
+    of their scope, annotated and ordered by `with_due`."""
+    customers = (
+        scope_for(user)
+        .filter(Customer.objects.filter(Q(overall_owner=user) | Q(daily_owner=user)), Action.VIEW)
+        .annotate(t=FilteredRelation("targets", condition=Q(targets__year=year)))
+        .filter(t__tier__in=TARGET_TIERS)
+        .select_related("unit", "segment")
+    )
+    return with_due(customers, year=year, today=today)
+
+
+def my_customers(*, user, year: int, today=None) -> list[dict]:
+    """The target customers `user` owns (overall or daily) for `year`, with tier, principle,
+    cadence, last contact and when the next contact is due (overdue first)."""
+    today = today or timezone.localdate()
+    return due_rows(owned_customers(user=user, year=year, today=today), year=year, today=today)
+
+
+def contact_customers(*, user, unit, year: int, segment=None, owner=None, today=None):
+    """The target customers (decided tier 1–3) of the BU-year in the user's scope — optionally only
+    those `owner` owns — annotated and ordered by `with_due` (overdue first)."""
+    today = today or timezone.localdate()
+    customers = target_customers(user=user, unit=unit, year=year, segment=segment).filter(
+        t__tier__in=TARGET_TIERS
+    )
+    if owner is not None:
+        customers = customers.filter(Q(overall_owner=owner) | Q(daily_owner=owner))
+    return with_due(customers, year=year, today=today, unit=unit)
+
+
+def contact_rows(*, user, unit, year: int, segment=None, owner=None, today=None) -> list[dict]:
+    """Every row of `contact_customers` as dicts (`due_rows`); pages paginate the queryset."""
+    today = today or timezone.localdate()
+    return due_rows(
+        contact_customers(user=user, unit=unit, year=year, segment=segment, owner=owner, today=today),
+        year=year,
+        today=today,
+    )
+
+
+def due_contacts(*, user, year: int, today=None) -> list[dict]:
+    today = today or timezone.localdate()
+    customers = owned_customers(user=user, year=year, today=today).filter(due_on__lte=today)
+    return due_rows(customers, year=year, today=today)
+
+
+# --- development pipeline --------------------------------------------------------------------------
+
+PIPELINE_CARDS = 20
+
+
+def pipeline_customers(*, user, unit, year: int, segment=None, status=None):
+    """The customers of the development board: decided tier 1–3, or already in the pipeline;
+    optionally one column (`status`, "" = 未开始). A `target_customers` queryset (ranked)."""
+    customers = target_customers(user=user, unit=unit, year=year, segment=segment).filter(
+        Q(t__tier__in=TARGET_TIERS) | ~Q(development_status="")
+    )
+    if status is not None:
+        customers = customers.filter(development_status=status)
+    return customers
+
+
+def last_status_changes(customer_ids) -> dict:
+    """customer id → its latest DevelopmentStatusChange (with who made it)."""
+    from prioritization.models import DevelopmentStatusChange
+
+    last = {}
     for change in (
-        DevelopmentStatusChange.objects.filter(customer_id__in=[c.pk for c, _t in rows])
+        DevelopmentStatusChange.objects.filter(customer_id__in=list(customer_ids))
         .order_by("customer_id", "changed_on", "pk")
         .select_related("changed_by")
     ):
-        last_change[change.customer_id] = change
+        last[change.customer_id] = change
+    return last
+
+
+def pipeline_board(*, user, unit, year: int, segment=None, cards: int = PIPELINE_CARDS) -> list[dict]:
+    """Per segment, the board's columns of the development status (未开始, 初次接触 → … → 项目结束):
+    each with its count and its first `cards` customers by rank (`more` when there are others).
+    Four queries whatever the list size: counts, the first cards (a window per column), their
+    targets, their last recorded steps."""
+    from prospects.models import DevelopmentStatus
+
+    customers = pipeline_customers(user=user, unit=unit, year=year, segment=segment)
+    counts = {
+        (segment_id, status): n
+        for segment_id, status, n in customers.order_by()
+        .values_list("segment_id", "development_status")
+        .annotate(n=Count("pk"))
+    }
+    if not counts:
+        return []
+    first = customers.annotate(
+        column_rank=Window(
+            RowNumber(), partition_by=[F("segment_id"), F("development_status")], order_by=list(RANKED[1:])
+        )
+    ).filter(column_rank__lte=cards)
+    rows = with_targets(first, year=year)
+    last = last_status_changes(c.pk for c, _t in rows)
     boards = {}
     for customer, target in rows:
         board = boards.setdefault(
@@ -282,30 +440,112 @@ def pipeline_board(*, user, unit, year: int, segment=None) -> list[dict]:
             {
                 "segment": customer.segment,
                 "columns": [
-                    {"status": value, "label": label, "cards": []}
+                    {
+                        "status": value,
+                        "label": label,
+                        "cards": [],
+                        "count": counts.get((customer.segment_id, value), 0),
+                    }
                     for value, label in DevelopmentStatus.choices
                 ],
             },
         )
         index = DevelopmentStatus.values.index(customer.development_status or "")
         board["columns"][index]["cards"].append(
-            {"customer": customer, "target": target, "last": last_change.get(customer.pk)}
+            {"customer": customer, "target": target, "last": last.get(customer.pk)}
         )
+    for board in boards.values():
+        for column in board["columns"]:
+            column["more"] = column["count"] > len(column["cards"])
     return sorted(boards.values(), key=lambda b: b["segment"].code if b["segment"] else "")
 
 
+# --- counts: relationship view, BU merge -------------------------------------------------------------
+
+
+def _tier_or_proposed():
+    return Case(
+        When(t__tier__in=Tier.values, then=F("t__tier")),
+        When(t__proposed_tier__in=Tier.values, then=F("t__proposed_tier")),
+        default=Value("none"),
+    )
+
+
+def relationship_table(*, user, unit, year: int, segment=None) -> dict:
+    """Per segment: size × ownership × existing/new → tier counts (PROCESS.md §2.3.3 item 5), counted
+    in SQL. A customer is "existing" when it bought from us in the year before (purchases > 0) or
+    has a relationship start date; its tier is the decided one, else the proposed one, else "none".
+    {segment | None: {(size | "-", ownership | "-", "existing" | "new"): {tier | "none": n}}}."""
+    from prioritization.models import Segment
+    from prospects.models import CustomerFinancials
+
+    bought = CustomerFinancials.objects.filter(
+        customer_id=OuterRef("pk"), year=year - 1, purchases_from_us__gt=0
+    )
+    grouped = list(
+        target_customers(user=user, unit=unit, year=year, segment=segment)
+        .order_by()
+        .annotate(
+            existing=Case(
+                When(relationship_started_on__isnull=False, then=Value(1)),
+                When(Exists(bought), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            tier_key=_tier_or_proposed(),
+        )
+        .values_list("segment_id", "size_class", "ownership", "existing", "tier_key")
+        .annotate(n=Count("pk"))
+    )
+    segments = Segment.objects.in_bulk({row[0] for row in grouped if row[0] is not None})
+    table = defaultdict(lambda: defaultdict(lambda: dict.fromkeys([*Tier.values, "none"], 0)))
+    for segment_id, size, ownership, existing, tier, n in grouped:
+        key = (size or "-", ownership or "-", "existing" if existing else "new")
+        table[segments.get(segment_id)][key][tier] += n
+    return table
+
+
+def segment_tier_counts(*, user, unit, year: int) -> list[tuple]:
+    """[(segment | None, {tier | "none": n})] of the BU-year's decided tiers, by segment code."""
+    from prioritization.models import Segment
+
+    grouped = list(
+        target_customers(user=user, unit=unit, year=year)
+        .order_by()
+        .annotate(tier_key=Case(When(t__tier__in=Tier.values, then=F("t__tier")), default=Value("none")))
+        .values_list("segment_id", "tier_key")
+        .annotate(n=Count("pk"))
+    )
+    segments = Segment.objects.in_bulk({row[0] for row in grouped if row[0] is not None})
+    per_segment = {}
+    for segment_id, tier, n in grouped:
+        per_segment.setdefault(segments.get(segment_id), dict.fromkeys([*Tier.values, "none"], 0))[tier] += n
+    return sorted(per_segment.items(), key=lambda kv: kv[0].code if kv[0] else "")
+
+
 __all__ = [
+    "contact_customers",
     "contact_rows",
     "contact_status",
     "current_tier",
+    "decided_tier_counts",
     "due_contacts",
+    "due_rows",
     "history_of",
     "last_contacts",
+    "last_status_changes",
     "listed_customers",
     "my_customers",
+    "owned_customers",
+    "page_of",
     "pipeline_board",
-    "relationship_counts",
+    "pipeline_customers",
+    "relationship_table",
+    "segment_tier_counts",
+    "target_customers",
     "target_rows",
+    "with_due",
+    "with_targets",
 ]
 
 

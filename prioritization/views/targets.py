@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, F, IntegerField, Q, Value
+from django.db.models.functions import Floor, Round
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,10 +26,15 @@ from prioritization import scoring
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Segment, Target
 from prioritization.selectors.targets import (
+    TARGET_TIERS,
+    decided_tier_counts,
     history_of,
     listed_customers,
-    relationship_counts,
-    target_rows,
+    page_of,
+    relationship_table,
+    segment_tier_counts,
+    target_customers,
+    with_targets,
 )
 from prioritization.services import targets as tier_services
 from prioritization.services.scoring import (
@@ -412,30 +419,6 @@ def scoresheet_import(request):
 # --- scores, matrix and what-if ------------------------------------------------------------------
 
 
-def _matrix_points(rows, year):
-    points = []
-    for customer, target in rows:
-        if target is None or target.incomplete:
-            continue
-        points.append(
-            {
-                "id": customer.pk,
-                "name": customer.name,
-                "number": customer.number,
-                "a": str(target.attractiveness),
-                "f": str(target.feasibility),
-                "rank": target.rank,
-                "tier": target.tier or "",
-                "tier_label": str(Tier(target.tier).label) if target.tier else "",
-                "proposed": target.proposed_tier,
-                "proposed_label": str(Tier(target.proposed_tier).label) if target.proposed_tier else "",
-                "segment": customer.segment.name if customer.segment else "",
-                "url": f"{reverse('prioritization:scorecard', args=[customer.pk])}?year={year}",
-            }
-        )
-    return points
-
-
 def _filters(request):
     return {
         "size": request.GET.get("size", "") if request.GET.get("size", "") in SizeClass.values else "",
@@ -445,17 +428,137 @@ def _filters(request):
     }
 
 
+# A chart of more customers than this shows score cells (count per cell) instead of one point each.
+MATRIX_POINT_CAP = 5000
+# Width of a score cell on both axes, in hundredths; cells start at the thresholds, so each cell lies
+# in one tier region.
+CELL_HUNDREDTHS = 25
+TIER_CODES = ["", *Tier.values]
+
+
+def _cell_index(field: str, threshold: Decimal):
+    """Which score cell a score falls in (…, -1 just below the threshold, 0 from the threshold up to
+    one cell width, …), in SQL on whole hundredths so both databases agree exactly."""
+    hundredths = Round(F(field) * 100, output_field=DecimalField(max_digits=8, decimal_places=0))
+    return Floor(
+        (hundredths - int(threshold * 100)) / Value(CELL_HUNDREDTHS),
+        output_field=IntegerField(),
+    )
+
+
+def _with_cells(customers, thresholds):
+    return customers.annotate(
+        a_cell=_cell_index("t__attractiveness", thresholds.attractiveness),
+        f_cell=_cell_index("t__feasibility", thresholds.feasibility),
+    )
+
+
+def _parse_cell(raw: str):
+    try:
+        a, f = (int(x) for x in raw.split(":"))
+    except ValueError:
+        return None
+    return (a, f) if -40 <= a <= 40 and -40 <= f <= 40 else None
+
+
+def _cell_bounds(index: int, threshold: Decimal) -> tuple[Decimal, Decimal]:
+    low = threshold + Decimal(index * CELL_HUNDREDTHS) / 100
+    return max(low, Decimal(1)), min(low + Decimal(CELL_HUNDREDTHS) / 100, Decimal(10))
+
+
+def _matrix_points(scored) -> tuple[list, list]:
+    """Compact points, one array per customer: [id, number, name, attractiveness, feasibility,
+    rank, tier index, proposed tier index, segment index] (indexes into TIER_CODES and the returned
+    segment names). Read with values_list: no model instances."""
+    segments, points = [], []
+    seen = {}
+    for pk, number, name, a, f, rank, tier, proposed, segment in scored.values_list(
+        "pk",
+        "number",
+        "name",
+        "t__attractiveness",
+        "t__feasibility",
+        "t__rank",
+        "t__tier",
+        "t__proposed_tier",
+        "segment__name",
+    ):
+        if segment not in seen:
+            seen[segment] = len(segments)
+            segments.append(segment or "")
+        points.append(
+            [
+                pk,
+                number,
+                name,
+                float(a),
+                float(f),
+                rank,
+                TIER_CODES.index(tier) if tier in TIER_CODES else 0,
+                TIER_CODES.index(proposed) if proposed in TIER_CODES else 0,
+                seen[segment],
+            ]
+        )
+    return points, segments
+
+
+def _matrix_cells(scored, thresholds) -> list:
+    """Score cells of the chart, counted in SQL: [attractiveness cell, feasibility cell, count,
+    attractiveness from, to, feasibility from, to] each."""
+    cells = []
+    for a_cell, f_cell, n in (
+        _with_cells(scored.order_by(), thresholds)
+        .values_list("a_cell", "f_cell")
+        .annotate(n=Count("pk"))
+        .order_by("a_cell", "f_cell")
+    ):
+        a_cell, f_cell = int(a_cell), int(f_cell)
+        a_low, a_high = _cell_bounds(a_cell, thresholds.attractiveness)
+        f_low, f_high = _cell_bounds(f_cell, thresholds.feasibility)
+        cells.append([a_cell, f_cell, n, float(a_low), float(a_high), float(f_low), float(f_high)])
+    return cells
+
+
 @login_required
 def matrix(request):
-    """评估矩阵: every scored customer on attractiveness × feasibility, thresholds and four tier
-    regions, filters; the same data as a table; the what-if panel."""
+    """评估矩阵: every scored customer of the filter on attractiveness × feasibility, thresholds and
+    four tier regions; the same data as a (paginated) table; the what-if panel. Above
+    MATRIX_POINT_CAP customers the chart shows score cells sized by their count; a click on a cell
+    narrows the table to it."""
     place = _place(request)
     filters = _filters(request)
-    rows = target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment, **filters)
+    customers = target_customers(
+        user=request.user, unit=place.unit, year=place.year, segment=place.segment, **filters
+    )
     thresholds = thresholds_of(place.version) if place.version else scoring.Thresholds()
-    points = _matrix_points(rows, place.year)
+    totals = customers.order_by().aggregate(
+        scored=Count("pk", filter=Q(t__incomplete=False)),
+        incomplete=Count("pk", filter=Q(t__isnull=True) | Q(t__incomplete=True)),
+    )
+    scored = customers.filter(t__incomplete=False)
+    query = place.query + "".join(f"&{k}={v}" for k, v in filters.items() if v)
+    if totals["scored"] > MATRIX_POINT_CAP:
+        mode, points, segments = "cells", [], []
+        cells = _matrix_cells(scored, thresholds)
+    else:
+        mode, cells = "points", []
+        points, segments = _matrix_points(scored)
+    cell = _parse_cell(request.GET.get("cell", ""))
+    table = scored
+    if cell is not None:
+        table = _with_cells(scored, thresholds).filter(a_cell=cell[0], f_cell=cell[1])
+    page = page_of(table, request.GET.get("page"), count=totals["scored"] if cell is None else None)
+    rows = with_targets(page.object_list, year=place.year)
     data = {
+        "mode": mode,
         "points": points,
+        "segments": segments,
+        "cells": cells,
+        "cell_size": CELL_HUNDREDTHS / 100,
+        "tiers": TIER_CODES,
+        "tier_labels": ["", *(str(label) for label in Tier.labels)],
+        "url": reverse("prioritization:scorecard", args=[0]).replace("/0/", "/{id}/") + f"?year={place.year}",
+        "cell_url": f"{reverse('prioritization:matrix')}?{query}&cell={{a}}:{{f}}#matrix-table",
         "thresholds": {"a": str(thresholds.attractiveness), "f": str(thresholds.feasibility)},
         "labels": {
             "tier1": str(Tier.TIER1.label),
@@ -465,17 +568,29 @@ def matrix(request):
             "attractiveness": _("吸引力"),
             "feasibility": _("可行性"),
             "save": _("导出 PNG"),
+            "customers": _("个客户"),
+            "open_cell": _("点击查看这些客户"),
         },
     }
-    incomplete = sum(1 for _c, t in rows if t is None or t.incomplete)
+    cell_bounds = None
+    if cell is not None:
+        a_low, a_high = _cell_bounds(cell[0], thresholds.attractiveness)
+        f_low, f_high = _cell_bounds(cell[1], thresholds.feasibility)
+        cell_bounds = {"a_low": a_low, "a_high": a_high, "f_low": f_low, "f_high": f_high}
     return render(
         request,
         "prioritization/targets/matrix.html",
         {
             **_place_context(place),
             "data": data,
-            "points": points,
-            "incomplete": incomplete,
+            "mode": mode,
+            "scored": totals["scored"],
+            "cap": MATRIX_POINT_CAP,
+            "page": page,
+            "rows": rows,
+            "cell": cell_bounds,
+            "clear_cell": f"{reverse('prioritization:matrix')}?{query}#matrix-table",
+            "incomplete": totals["incomplete"],
             "filters": filters,
             "sizes": SizeClass.choices,
             "ownerships": Ownership.choices,
@@ -532,11 +647,12 @@ def what_if(request):
 @login_required
 def tiers(request):
     """Scores, ranking, proposed and decided tiers with data completeness and stability; bulk
-    acceptance, manual tiers with a reason, capacity warnings, BU approval."""
+    acceptance, manual tiers with a reason, capacity warnings, BU approval. The list is filtered,
+    ranked, counted and paginated in SQL (a BU-year may list 100,000 customers)."""
     place = _place(request)
     scope = scope_for(request)
     tier_filter = request.GET.get("tier", "")
-    rows = target_rows(
+    customers = target_customers(
         user=request.user,
         unit=place.unit,
         year=place.year,
@@ -544,15 +660,16 @@ def tiers(request):
         tier=tier_filter if tier_filter in [*Tier.values, "incomplete"] else "",
         **_filters(request),
     )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = page_of(customers, request.GET.get("page"))
+    rows = with_targets(page.object_list, year=place.year)
     stability = {}
     warnings = []
-    counts = scoring.tier_counts((t.tier or None) for _c, t in rows if t is not None)
+    counts = decided_tier_counts(customers)
     if place.version is not None:
         specs = criterion_specs(place.version)
         thresholds = thresholds_of(place.version)
         vectors = scoring.weight_draws(specs)
-        shown_ids = [c.pk for c, t in page.object_list if t is not None and not t.incomplete]
+        shown_ids = [c.pk for c, t in rows if t is not None and not t.incomplete]
         from prioritization.models import Scorecard
 
         per_customer = {}
@@ -571,8 +688,7 @@ def tiers(request):
         ]
     approval = tier_services.bu_list_approval(unit=place.unit, year=place.year)
     table = [
-        {"customer": c, "target": t, "stability": stability.get(c.pk), "can_decide": None}
-        for c, t in page.object_list
+        {"customer": c, "target": t, "stability": stability.get(c.pk), "can_decide": None} for c, t in rows
     ]
     return render(
         request,
@@ -649,9 +765,7 @@ def tier_decide(request, pk):
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
-    return redirect(
-        _safe_next(request) or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}"
-    )
+    return redirect(_safe_next(request) or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}")
 
 
 def _safe_next(request) -> str:
@@ -701,17 +815,7 @@ def tiers_export(request):
 def relationship(request):
     """Per segment: size × ownership × existing/new customer, with tier counts."""
     place = _place(request)
-    rows = target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
-    from prospects.models import CustomerFinancials
-
-    buyers = set(
-        CustomerFinancials.objects.filter(
-            customer_id__in=[c.pk for c, _t in rows], year=place.year - 1, purchases_from_us__gt=0
-        ).values_list("customer_id", flat=True)
-    )
-    table = relationship_counts(
-        (c, t, c.pk in buyers or c.relationship_started_on is not None) for c, t in rows
-    )
+    table = relationship_table(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
     sizes, owners = dict(SizeClass.choices), dict(Ownership.choices)
     segments = []
     for segment, cells in sorted(table.items(), key=lambda kv: kv[0].code if kv[0] else ""):
@@ -737,11 +841,11 @@ def relationship(request):
 def owners(request):
     """The owner list: tier, overall and daily owner, relationship start, development status."""
     place = _place(request)
-    rows = [
-        (c, t)
-        for c, t in target_rows(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
-        if t is not None and t.tier and t.tier != Tier.NO
-    ]
+    customers = target_customers(
+        user=request.user, unit=place.unit, year=place.year, segment=place.segment
+    ).filter(t__tier__in=TARGET_TIERS)
+    page = page_of(customers, request.GET.get("page"))
+    rows = with_targets(page.object_list, year=place.year)
     from prioritization.forms import BulkOwnersForm
 
     return render(
@@ -749,6 +853,7 @@ def owners(request):
         "prioritization/targets/owners.html",
         {
             **_place_context(place),
+            "page": page,
             "rows": rows,
             "may_assign": scope_for(request).allows(Action.ASSIGN_OWNER),
             "bulk_form": BulkOwnersForm(unit=place.unit),
@@ -871,18 +976,14 @@ def bu_merge(request):
             {"customer": c, "segments": [c.segment, *segs], "resolved": resolved.get(c.pk)}
             for c, segs in by_customer.items()
         ]
-    rows = target_rows(user=request.user, unit=place.unit, year=place.year)
-    per_segment = {}
-    for customer, target in rows:
-        counts = per_segment.setdefault(customer.segment, dict.fromkeys([*Tier.values, "none"], 0))
-        counts[(target.tier if target and target.tier else "none")] += 1
+    per_segment = segment_tier_counts(user=request.user, unit=place.unit, year=place.year)
     return render(
         request,
         "prioritization/targets/bu_merge.html",
         {
             **_place_context(place),
             "claims": claims,
-            "per_segment": [(s, [c[t] for t in [*Tier.values, "none"]]) for s, c in per_segment.items()],
+            "per_segment": [(s, [c[t] for t in [*Tier.values, "none"]]) for s, c in per_segment],
             "tier_labels": [*Tier.labels, _("未定级")],
             "owners": tier_services.eligible_owners(unit=place.unit, roles=tier_services.OVERALL_OWNER_ROLES),
             "all_segments": Segment.objects.filter(unit=place.unit),

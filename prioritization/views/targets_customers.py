@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,16 @@ from prioritization.forms import (
     SupportFormSet,
 )
 from prioritization.models import DevelopmentStatusChange, PromotionPlan, Target
-from prioritization.selectors.targets import contact_rows, contact_status, pipeline_board
+from prioritization.selectors.targets import (
+    contact_customers,
+    contact_status,
+    due_rows,
+    last_status_changes,
+    page_of,
+    pipeline_board,
+    pipeline_customers,
+    with_targets,
+)
 from prioritization.services import targets as services
 from prioritization.tiers import TIER_MEANING
 from prioritization.views.targets import _back, _errors, _place, _place_context
@@ -176,18 +186,41 @@ def owners_bulk(request):
 @login_required
 def pipeline(request):
     """The development-status board per segment: 未开始 → 初次接触 → 已举办研讨会 → 正起草项目建议 →
-    项目建议已发出，谈判中 → 项目结束; each move is recorded with its date and who made it."""
+    项目建议已发出，谈判中 → 项目结束; each move is recorded with its date and who made it. Each column
+    shows its count and its first cards by rank; `?status=` lists one column in full (paginated)."""
+    from prospects.models import DevelopmentStatus
+
     place = _place(request)
-    boards = pipeline_board(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
+    raw_status = request.GET.get("status")
+    status = "" if raw_status == "none" else raw_status
+    column = None
+    if status is not None and status in DevelopmentStatus.values:
+        customers = pipeline_customers(
+            user=request.user, unit=place.unit, year=place.year, segment=place.segment, status=status
+        )
+        page = page_of(customers, request.GET.get("page"))
+        rows = with_targets(page.object_list, year=place.year)
+        last = last_status_changes(c.pk for c, _t in rows)
+        column = {
+            "status": status or "none",
+            "label": dict(DevelopmentStatus.choices)[status],
+            "page": page,
+            "cards": [{"customer": c, "target": t, "last": last.get(c.pk)} for c, t in rows],
+        }
+        boards = []
+    else:
+        boards = pipeline_board(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
     return render(
         request,
         "prioritization/targets/pipeline.html",
         {
             **_place_context(place),
             "boards": boards,
+            "column": column,
+            "page": column["page"] if column else None,
             "may_change": scope_for(request).allows(Action.CHANGE),
             "status_form": StatusForm(),
-            "here": f"{request.path}?{place.query}",
+            "here": request.get_full_path() if column else f"{request.path}?{place.query}",
         },
     )
 
@@ -287,24 +320,28 @@ def customer_contacts(request, pk):
 @login_required
 def contacts_due(request):
     """Target customers of the BU-year whose next contact is due by their tier's cadence (overdue
-    first); "mine" narrows to the customers the user owns."""
+    first); "mine" narrows to the customers the user owns. Ordered, counted and paginated in SQL."""
     place = _place(request)
     mine = request.GET.get("mine") == "1"
-    rows = contact_rows(
+    today = timezone.localdate()
+    customers = contact_customers(
         user=request.user,
         unit=place.unit,
         year=place.year,
         segment=place.segment,
         owner=request.user if mine else None,
+        today=today,
     )
+    page = page_of(customers, request.GET.get("page"))
     return render(
         request,
         "prioritization/targets/contacts_due.html",
         {
             **_place_context(place),
-            "rows": rows,
+            "page": page,
+            "rows": due_rows(page.object_list, year=place.year, today=today),
             "mine": mine,
-            "overdue": sum(1 for r in rows if r["overdue"]),
+            "overdue": customers.filter(due_on__lt=today).count(),
         },
     )
 
@@ -321,15 +358,16 @@ def plan_list(request):
     )
     if place.segment is not None:
         plans = plans.filter(customer__segment=place.segment)
-    plans = (
-        plans.select_related("customer__segment")
-        .prefetch_related("supports")
-        .order_by("done", "planned_on", "customer__name", "pk")
-    )
+    plans = plans.select_related("customer__segment").order_by("done", "planned_on", "customer__name", "pk")
+    page = Paginator(plans, 50).get_page(request.GET.get("page"))
+    from django.db.models import prefetch_related_objects
+
+    shown = list(page.object_list)
+    prefetch_related_objects(shown, "supports")
     return render(
         request,
         "prioritization/targets/plan_list.html",
-        {**_place_context(place), "plans": plans},
+        {**_place_context(place), "page": page, "plans": shown},
     )
 
 

@@ -50,7 +50,9 @@ def test_matrix_passes_points_as_json_and_lists_the_same_data(scored, client, dj
     html = page.content.decode()
     assert "<script>" not in html.replace("<script src", "")  # no inline script
     data = page.context["data"]
-    assert {p["name"] for p in data["points"]} == {"上海大众", "中国一汽"}
+    # compact points: [id, number, name, attractiveness, feasibility, rank, tier, proposed, segment]
+    assert {p[2] for p in data["points"]} == {"上海大众", "中国一汽"}
+    assert data["mode"] == "points" and {p[3] for p in data["points"]} == {7.0, 8.0}
     assert data["thresholds"] == {"a": "5.50", "f": "5.50"}
     assert 'id="matrix-data"' in html and "echarts.min.js" in html and "matrix.js" in html
     assert html.count('data-testid="matrix-table"') == 1 and "中国一汽" in html
