@@ -57,8 +57,9 @@ def cached_aggregate(name: str, scope, extra: str, compute):
     return value
 
 
-def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
     """(count, more): SELECT COUNT(*) FROM (… LIMIT cap+1), so the cost stays bounded."""
+    cap = COUNT_CAP if cap is None else cap
     n = queryset[: cap + 1].count()
     return min(n, cap), n > cap
 
