@@ -75,6 +75,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 # Roles whose row scope is "the accounts they own" rather than their whole unit or segment.
 ACCOUNT_SCOPED_ROLES = frozenset({Role.ACCOUNT_MANAGER})
+# Decision (issue 4): an account manager also READS the customer database of their segment (the
+# rows their segment manager sees: the segment's lists), read-only; every other action, and every
+# other owned model (inquiries, targets, scorecards, jobs), stays limited to what they own.
+SEGMENT_READABLE_BY_ACCOUNT_MANAGERS = frozenset({
+    "prospects.customer", "prospects.customerfinancials", "prospects.contact", "prospects.listentry",
+    "prospects.segmentclaim",
+})  # fmt: skip
 
 
 def _eq(path: str, value) -> Q:
@@ -124,7 +131,7 @@ class Scope:
         return [m for m in self.memberships if action in CAPABILITIES[m.role]]
 
     # --- rows ------------------------------------------------------------------------------------
-    def _membership_q(self, m: Membership, paths: ScopePaths, action: str) -> Q:
+    def _membership_q(self, m: Membership, paths: ScopePaths, action: str, model=None) -> Q:
         if m.role == Role.BG_VP:
             return _eq(paths.group, m.group_id)
         if paths.unit is None:
@@ -134,7 +141,13 @@ class Scope:
             q = _eq(paths.segment, m.segment_id)
         else:
             q = _eq(paths.unit, m.unit_id)
-        if m.role in ACCOUNT_SCOPED_ROLES and paths.owners:
+        segment_read = (
+            action == A.VIEW
+            and m.segment_id is not None
+            and model is not None
+            and model._meta.label_lower in SEGMENT_READABLE_BY_ACCOUNT_MANAGERS
+        )
+        if m.role in ACCOUNT_SCOPED_ROLES and paths.owners and not segment_read:
             owned = Q()
             for owner in paths.owners:
                 owned |= _eq(owner, self.user.pk)
@@ -147,7 +160,7 @@ class Scope:
         paths = paths_of(model)
         q = _NOTHING
         for m in self._memberships_for(action):
-            q |= self._membership_q(m, paths, action)
+            q |= self._membership_q(m, paths, action, model)
         return q
 
     def filter(self, queryset, action: str = A.VIEW):

@@ -1,8 +1,8 @@
 """Prospects pages and actions × every role × objects in and out of scope.
 
 Access decisions (documented): everyone of a BU sees its customers; segment managers see and change
-their segments; account managers see and change only the customers they own (access.py's
-ACCOUNT_SCOPED_ROLES); the PR owner reads the BU; the BG VP reads the whole BG. Editing, verifying,
+their segments; account managers read their segment's customers (its lists) read-only and change
+only the customers they own (access.py's SEGMENT_READABLE_BY_ACCOUNT_MANAGERS); the PR owner reads the BU; the BG VP reads the whole BG. Editing, verifying,
 contacts and figures need CHANGE; adding and importing need IMPORT (researchers, segment managers,
 BU VP). Out of scope is 404, visible but not allowed is 403."""
 
@@ -13,8 +13,10 @@ from django.urls import reverse
 from prospects.models import Contact, Customer, WorkbookJob, WorkbookUpload
 from tests.permissions import Case, everyone
 
-AUTO_VIEWERS = {"admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "researcher": 200, "pr": 200}
-AUTO_CHANGE = everyone(404, admin_user=200, bgvp=403, buvp=200, segmgr=200, researcher=200, pr=403)
+AUTO_VIEWERS = {
+    "admin_user": 200, "bgvp": 200, "buvp": 200, "segmgr": 200, "am": 200, "researcher": 200, "pr": 200,
+}  # fmt: skip
+AUTO_CHANGE = everyone(404, admin_user=200, bgvp=403, buvp=200, segmgr=200, am=403, researcher=200, pr=403)
 IMPORTERS = {"admin_user": 200, "buvp": 200, "segmgr": 200, "researcher": 200}
 
 
@@ -65,7 +67,7 @@ CASES = [
     Case(
         "customer-detail-owned-by-am",
         lambda c: reverse("prospects:customer_detail", args=[c.customers.owned.pk]),
-        everyone(404, am=200, **AUTO_VIEWERS),
+        everyone(404, **AUTO_VIEWERS),
     ),
     Case(
         "customer-detail-elec",

@@ -101,7 +101,7 @@ CASES = [
     Case(
         "scorecard-save-auto",
         scorecard_url,
-        everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403, am=403),
         method="post",
         data=lambda c: {"year": YEAR},
         setup=with_version,
@@ -116,7 +116,7 @@ CASES = [
     Case(
         "tier-decide-auto",
         lambda c: reverse("prioritization:tier_decide", args=[c.customers.auto.pk]),
-        everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403, am=403),
         method="post",
         data=lambda c: {"year": YEAR, "tier": "tier1", "reason": "测试"},
         setup=with_version,
@@ -154,8 +154,9 @@ CASES = [
 
 
 # --- owners, pipeline, contacts, promotion plans (per customer) -----------------------------------
-ASSIGNERS_GET = everyone(404, admin_user=200, buvp=200, segmgr=200, bgvp=403, researcher=403, pr=403)
-ASSIGNERS_POST = everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403)
+# The account manager reads the AUTO customer (their segment's list, read-only): visible, not allowed.
+ASSIGNERS_GET = everyone(404, admin_user=200, buvp=200, segmgr=200, bgvp=403, researcher=403, pr=403, am=403)
+ASSIGNERS_POST = everyone(404, admin_user=302, buvp=302, segmgr=302, bgvp=403, researcher=403, pr=403, am=403)
 VIEW_AUTO = everyone(404, admin_user=200, bgvp=200, buvp=200, segmgr=200, researcher=200, pr=200)
 
 
@@ -307,7 +308,7 @@ CASES += [
     Case(
         "customer-status-save-auto",
         customer_url("customer_status"),
-        everyone(404, admin_user=302, buvp=302, segmgr=302, researcher=302, bgvp=403, pr=403),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, researcher=302, bgvp=403, pr=403, am=403),
         method="post",
         data=lambda c: {"status": "first_contact", "on": "2025-01-02", "year": YEAR},
         setup=with_version,
@@ -399,7 +400,7 @@ CASES += [
     Case(
         "plan-edit-auto",
         plan_url("plan_edit"),
-        everyone(404, admin_user=200, buvp=200, segmgr=200, researcher=200, bgvp=403, pr=403),
+        everyone(404, admin_user=200, buvp=200, segmgr=200, researcher=200, bgvp=403, pr=403, am=403),
         setup=with_plan,
     ),
     Case(
@@ -447,7 +448,7 @@ CASES += [
     Case(
         "scoring-grid-row-auto",
         lambda c: reverse("prioritization:scoring_grid_row", args=[c.customers.auto.pk]) + Q,
-        everyone(404, admin_user=200, buvp=200, segmgr=200, bgvp=403, researcher=403, pr=403),
+        everyone(404, admin_user=200, buvp=200, segmgr=200, bgvp=403, researcher=403, pr=403, am=403),
         method="post",
         data=lambda c: {"year": YEAR},
         setup=with_version,
