@@ -71,6 +71,7 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.request = request
         self.filters["segment"].queryset = (
             scope_for(request).segments() if request else Customer.objects.none()
         )
@@ -104,5 +105,12 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(Exists(ListEntry.objects.filter(customer=OuterRef("pk"), year=int(value))))
 
     def filter_tier(self, queryset, name, value):
-        year = self.form.cleaned_data.get("year") or timezone.localdate().year
-        return customers_in_tier(queryset, tier=value, year=int(year))
+        year = int(self.form.cleaned_data.get("year") or timezone.localdate().year)
+        # Filter only by tiers the user may read: an account manager reads their segment's
+        # customers, but the targets (tiers) of the accounts they own only.
+        from prioritization.models import Target
+
+        readable = scope_for(self.request).filter(Target.objects.filter(year=year)) if self.request else None
+        if readable is not None:
+            queryset = queryset.filter(pk__in=readable.values("customer_id"))
+        return customers_in_tier(queryset, tier=value, year=year)
