@@ -660,11 +660,11 @@ def tiers(request):
         tier=tier_filter if tier_filter in [*Tier.values, "incomplete"] else "",
         **_filters(request),
     )
-    page = page_of(customers, request.GET.get("page"))
+    counts = decided_tier_counts(customers)
+    page = page_of(customers, request.GET.get("page"), count=counts.pop("total"))
     rows = with_targets(page.object_list, year=place.year)
     stability = {}
     warnings = []
-    counts = decided_tier_counts(customers)
     if place.version is not None:
         specs = criterion_specs(place.version)
         thresholds = thresholds_of(place.version)

@@ -78,6 +78,8 @@
   holder.dataset.points = String(items.length);
   holder.dataset.mode = data.mode;
   var many = items.length > 2000;
+  // Before setOption: the first render may finish within it.
+  chart.on("finished", function () { holder.dataset.rendered = "1"; });
   chart.setOption({
     animation: items.length < 1000,
     grid: { left: 50, right: 30, top: 40, bottom: 50 },
@@ -114,6 +116,5 @@
     }
   });
   window.addEventListener("resize", function () { chart.resize(); });
-  chart.on("finished", function () { holder.dataset.rendered = "1"; });
   holder.dataset.ready = "1";
 })();
