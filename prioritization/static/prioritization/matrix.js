@@ -52,16 +52,17 @@
   }
 
   function tooltip(item) {
+    // The first line is the tooltip's own text, the details are child lines (one element holds all).
     var el = document.createElement("div");
     if (item.data.c) {
       var c = item.data.c;
-      el.appendChild(line(c[2] + " " + L.customers));
+      el.textContent = c[2] + " " + L.customers;
       el.appendChild(line(L.attractiveness + " " + c[3].toFixed(2) + "–" + c[4].toFixed(2) + " · " +
         L.feasibility + " " + c[5].toFixed(2) + "–" + c[6].toFixed(2)));
       el.appendChild(line(L.open_cell));
     } else {
       var p = item.data.p;
-      el.appendChild(line(p[1] + " " + p[2]));
+      el.textContent = p[1] + " " + p[2];
       el.appendChild(line(L.attractiveness + " " + p[3].toFixed(2) + " · " + L.feasibility + " " +
         p[4].toFixed(2) + " · " + (data.tier_labels[p[6]] || data.tier_labels[p[7]])));
     }
