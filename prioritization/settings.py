@@ -125,9 +125,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6399/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # prioritization/cache.py: a Redis outage makes the cache miss instead of failing pages.
+        "BACKEND": "prioritization.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "workbench",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
     }
     if not TESTING
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
