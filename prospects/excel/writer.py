@@ -7,11 +7,13 @@ Every text cell is written as text: openpyxl would turn a string starting with "
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -39,6 +41,70 @@ def safe_value(sheet, value):
         cell.data_type = "s"
         return cell
     return value
+
+
+class _NotPlain(Exception):
+    """A row holding something else than text, whole numbers and decimals: openpyxl writes it."""
+
+
+def _row_xml(row, row_idx: int, letters: list[str]) -> str:
+    """The <row> element openpyxl would write for plain values, built as text: strings become inline
+    string cells (never a formula; characters a sheet cannot hold shown as U+FFFD), numbers number
+    cells formatted by openpyxl's own safe_string."""
+    r = str(row_idx)
+    parts = [f'<row r="{r}">']
+    append = parts.append
+    illegal = ILLEGAL_CHARACTERS_RE.search
+    for letter, value in zip(letters, row, strict=False):
+        cls = value.__class__
+        if value is None:
+            continue
+        if cls is str:
+            if not value:  # an empty cell, as openpyxl writes it
+                append(f'<c r="{letter}{r}" t="inlineStr"/>')
+                continue
+            if illegal(value):
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+            stripped = value.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != value else ""
+            if "&" in value or "<" in value or ">" in value:
+                value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{value}</t></is></c>')
+        elif cls is int or cls is Decimal or cls is float:
+            append(f'<c r="{letter}{r}" t="n"><v>{safe_string(value)}</v></c>')
+        else:
+            raise _NotPlain
+    append("</row>")
+    return "".join(parts)
+
+
+def _stream_plain_rows(sheet, width: int) -> bool:
+    """Let the write-only `sheet` write rows of plain values (str, int, Decimal, float) as XML text
+    instead of building an openpyxl cell and an XML element per value — the per-cell work that makes a
+    bare openpyxl dump slow. Any other row (a prepared cell, a date) still goes through openpyxl. Only
+    with openpyxl's standard-library XML writer (et_xmlfile), whose output function it needs; returns
+    whether it is in place (call after the first row, which creates the sheet's writer)."""
+    writer = getattr(sheet, "_writer", None)
+    if writer is None or not callable(getattr(writer, "write_row", None)):
+        return False
+    original_write_row = writer.write_row
+    original_values_to_row = sheet._values_to_row
+    letters = [column_letter(i) for i in range(width)]
+
+    def write_row(xf, row, row_idx):
+        out = getattr(xf, "_file", None)
+        if out is not None and isinstance(row, list) and len(row) <= width:
+            try:
+                out(_row_xml(row, row_idx, letters))
+                return
+            except _NotPlain:
+                pass
+        cells = original_values_to_row([safe_value(sheet, v) for v in row], row_idx)
+        original_write_row(xf, cells, row_idx)
+
+    sheet._values_to_row = lambda values, row_idx: values
+    writer.write_row = write_row
+    return True
 
 
 def _header_cells(sheet, headers):
@@ -119,18 +185,24 @@ def write_basic_info(
     sheet.append(_header_cells(sheet, headers))
     count = 0
     # Amount columns carry the number format at column level (Excel applies it to what people type);
-    # exported values are written as plain numbers, which keeps the export as fast as a bare dump.
-    illegal = ILLEGAL_CHARACTERS_RE.search
-    for row in rows:
-        sheet.append(
-            [
-                safe_value(sheet, v)
-                if v.__class__ is str and v and (v[0] == "=" or v in ERROR_CODES or illegal(v))
-                else v
-                for v in row
-            ]
-        )
-        count += 1
+    # exported values are written as plain numbers, as text XML (see _stream_plain_rows).
+    if _stream_plain_rows(sheet, len(headers)):
+        append = sheet.append
+        for row in rows:
+            append(row if row.__class__ is list else list(row))
+            count += 1
+    else:  # openpyxl with lxml: every value through openpyxl, text cells protected one by one
+        illegal = ILLEGAL_CHARACTERS_RE.search
+        for row in rows:
+            sheet.append(
+                [
+                    safe_value(sheet, v)
+                    if v.__class__ is str and v and (v[0] == "=" or v in ERROR_CODES or illegal(v))
+                    else v
+                    for v in row
+                ]
+            )
+            count += 1
     _instructions(book, planning_year, segment_labels)
     book.save(target)
     return count

@@ -98,3 +98,46 @@ def test_text_cells_are_never_formulas(tmp_path):
     assert [sheet.cell(row=i + 2, column=2).value for i in range(len(dangerous))] == dangerous
     assert all(sheet.cell(row=i + 2, column=2).data_type == "s" for i in range(len(dangerous)))
     assert [raw["name"] for _n, raw, _c in open_basic_info(path).rows()] == dangerous
+
+
+def _cells(path):
+    sheet = load_workbook(path)[SHEET_NAME]
+    return [[(c.value, c.data_type) for c in r] for r in sheet.iter_rows()]
+
+
+def test_rows_written_as_xml_text_read_back_like_openpyxls_own_cells(tmp_path, monkeypatch):
+    """The export writes plain rows as XML text (fast); what a reader sees is what openpyxl's own
+    cell writer gives: text as text (escaped, whitespace kept, control characters as U+FFFD),
+    numbers as numbers, dates through openpyxl."""
+    from datetime import date
+    from decimal import Decimal
+
+    from prospects.excel import writer
+
+    texts = [
+        "a & b <c> \"d\" 'e'",
+        "  前后空格  ",
+        "   ",
+        "行1\n行2",
+        "x\x01y",
+        "=1+1",
+        "#N/A",
+        "中文",
+        "0012",
+    ]
+    numbers = [0, 7, 10**15, Decimal("1234.50"), Decimal("0.01"), Decimal("99999999999999.99"), 2.5]
+    width = len(COLUMNS)
+    rows = [[t, t, None, None, n] + [None] * (width - 5) for t, n in zip(texts, numbers * 2, strict=False)]
+    rows.append([None, "带日期的行", None, None, date(2001, 5, 6)] + [None] * (width - 5))
+    rows.append(["", "", None, None, None] + [None] * (width - 5))
+    fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
+    write_basic_info(fast, rows, planning_year=2002, segment_labels=["汽车制造业"])
+    with zipfile.ZipFile(fast) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 't="inlineStr"><is><t>a &amp; b &lt;c&gt;' in xml  # the text path was taken
+    assert "<f>" not in xml and "<f " not in xml
+    monkeypatch.setattr(writer, "_stream_plain_rows", lambda sheet, width: False)
+    write_basic_info(slow, rows, planning_year=2002, segment_labels=["汽车制造业"])
+    assert _cells(fast) == _cells(slow)
+    assert _cells(fast)[5][1] == ("x\ufffdy", "s")
+    assert _cells(fast)[6][1] == ("=1+1", "s")
