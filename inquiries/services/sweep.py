@@ -8,10 +8,12 @@ racing sweeps share the work; every notification also carries a unique key
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, Value, When, prefetch_related_objects
 from django.utils import timezone
 
 from inquiries import sla
@@ -95,9 +97,12 @@ class _Recipients:
 
 
 def _process(
-    inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult, notifier: Notifier
-) -> None:
-    changed: dict = {}
+    inquiry: Inquiry, now: datetime, recipients: _Recipients, result: SweepResult, notifier: Notifier,
+    breaches: list[SlaBreach],
+) -> tuple[str, ...]:  # fmt: skip
+    """Queue what `inquiry` owes at `now`; returns the names of the bookkeeping fields it set to
+    `now` (no query here: the caller writes the batch in bulk)."""
+    changed: set[str] = set()
     for clock in inquiry.clocks():
         for event in sla.events_due(clock, now):
             notifier.add(
@@ -109,26 +114,47 @@ def _process(
             )
             reminded, escalated = f"{clock.name}_reminded_at", f"{clock.name}_escalated_at"
             if event == sla.Event.REMINDER:
-                changed[reminded] = now
+                changed.add(reminded)
                 result.reminders += 1
             else:
-                changed[escalated] = now
+                changed.add(escalated)
                 if getattr(inquiry, reminded) is None:  # skipped: the escalation says more
-                    changed[reminded] = now
-                SlaBreach.objects.get_or_create(
-                    inquiry=inquiry, clock=clock.name, defaults={"due_at": clock.due_at, "detected_at": now}
+                    changed.add(reminded)
+                breaches.append(
+                    SlaBreach(inquiry=inquiry, clock=clock.name, due_at=clock.due_at, detected_at=now)
                 )
                 result.escalations += 1
-    for field, value in changed.items():
-        setattr(inquiry, field, value)
+    for field in changed:
+        setattr(inquiry, field, now)
     refresh_next_sla(inquiry)
-    changed["next_sla_at"] = inquiry.next_sla_at
-    # Bookkeeping of the engine, not a change of the record: a plain UPDATE (no history row).
-    Inquiry.objects.filter(pk=inquiry.pk).update(**changed)
+    return tuple(sorted(changed))
+
+
+def _write_bookkeeping(rows: list[tuple[Inquiry, tuple[str, ...]]], now: datetime) -> None:
+    """One UPDATE per set of fields stamped (usually one or two per batch): the stamps are all
+    `now`; each row's next check goes in a CASE. Bookkeeping of the engine, not a change of the
+    record: a plain UPDATE (no history row)."""
+    groups: dict[tuple[str, ...], list[Inquiry]] = defaultdict(list)
+    for inquiry, stamped in rows:
+        groups[stamped].append(inquiry)
+    for stamped, inquiries in groups.items():
+        next_checks = {inquiry.next_sla_at for inquiry in inquiries}
+        if len(next_checks) == 1:
+            next_sla_at = next_checks.pop()
+        else:
+            next_sla_at = Case(
+                *(When(pk=inquiry.pk, then=Value(inquiry.next_sla_at)) for inquiry in inquiries),
+                output_field=DateTimeField(),
+            )
+        Inquiry.objects.filter(pk__in=[inquiry.pk for inquiry in inquiries]).update(
+            next_sla_at=next_sla_at, **dict.fromkeys(stamped, now)
+        )
 
 
 def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
-    """One pass of the engine as of `now`. Each batch is its own transaction."""
+    """One pass of the engine as of `now`. Each batch is its own transaction, with a fixed number
+    of queries whatever its size: read the due rows, check the named people's scope, record the
+    notifications and e-mails in bulk, record the breaches in bulk, stamp the rows in bulk."""
     now = now or timezone.now()
     result = SweepResult()
     recipients = _Recipients()
@@ -136,21 +162,25 @@ def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult
     seen: set[int] = set()
     while True:
         with transaction.atomic():
-            qs = (
-                Inquiry.objects.filter(next_sla_at__lte=now)
-                .select_related("unit", "segment", "logged_by", "account_manager")
-                .order_by("next_sla_at", "pk")
-            )
+            qs = Inquiry.objects.filter(next_sla_at__lte=now).order_by("next_sla_at", "pk")
             if skip_locked:
-                qs = qs.select_for_update(skip_locked=True, of=("self",))
+                qs = qs.select_for_update(skip_locked=True)
+            # The few units, segments and people of a batch are read once each and shared by its
+            # rows (a join would build them again for every row).
             rows = list(qs[:batch])
+            prefetch_related_objects(rows, "unit", "segment", "logged_by", "account_manager")
             fresh = [row for row in rows if row.pk not in seen]
             recipients.prefetch(fresh)
             notifier = Notifier()
+            breaches: list[SlaBreach] = []
+            stamped = []
             for inquiry in fresh:
                 seen.add(inquiry.pk)
-                _process(inquiry, now, recipients, result, notifier)
+                stamped.append((inquiry, _process(inquiry, now, recipients, result, notifier, breaches)))
             notifier.flush()
+            if breaches:  # a breach already recorded (met late meanwhile) stays as it is
+                SlaBreach.objects.bulk_create(breaches, ignore_conflicts=True)
+            _write_bookkeeping(stamped, now)
         # A processed row's next check lies after `now`, so it drops out; a batch of rows already
         # seen means nothing more can be done in this pass.
         if len(rows) < batch or not fresh:

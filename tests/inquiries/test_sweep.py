@@ -200,3 +200,39 @@ def test_a_logger_who_left_the_unit_is_not_reminded_the_decision_makers_are(org,
         assert sla_sweep().reminders == 1
     assert keys(pr) == []
     assert f"inquiry:{inquiry.pk}:log-reminder" in keys(segmgr)
+
+
+def test_the_sweeps_query_count_does_not_grow_with_the_number_of_due_inquiries(
+    org, pr, segmgr, buvp, log, django_assert_max_num_queries
+):
+    """Reminders and escalations (with breaches) over two segments: the same fixed number of
+    queries for 2 due inquiries as for 24 (bulk reads, one notifier flush, bulk writes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def due(n, at):
+        with time_machine.travel(at, tick=False):
+            for i in range(n):
+                segment = org.auto if i % 2 else org.elec
+                log(
+                    pr,
+                    segment=segment,
+                    company_name=f"{at:%d%H}-{i}",
+                    complete=bool(i % 3),
+                    call_at=at,
+                    now=at,
+                )
+
+    due(2, T0)
+    with CaptureQueriesContext(connection) as small:
+        result = sla_sweep(now=T0 + timedelta(hours=50))
+    assert result.reminders + result.escalations >= 2 and result.escalations >= 1
+    due(24, T0 + timedelta(days=10))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        result = sla_sweep(now=T0 + timedelta(days=10, hours=50))
+    # Every one is past its reply deadline; the 8 never completed are past their logging one too.
+    assert result.escalations == 24 + 8
+    batch = SlaBreach.objects.filter(inquiry__company_name__startswith=f"{T0 + timedelta(days=10):%d%H}-")
+    assert batch.count() == 24 + 8
+    # An unanswered AUTO inquiry goes above its segment manager to the BU VP: 1 + 12 of them.
+    assert Notification.objects.filter(recipient=buvp, key__endswith=":reply-escalation").count() == 13
