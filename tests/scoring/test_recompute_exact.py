@@ -110,3 +110,40 @@ def test_a_rerun_with_nothing_changed_writes_nothing(ctx, score_all):
         unit=ctx.org.unit, year=YEAR, version=ctx.version, now=first.scored_at.replace(year=YEAR + 1)
     )
     assert Target.objects.get(customer=ctx.customers.auto).scored_at == first.scored_at
+
+
+@pytest.mark.parametrize("evaluators_per_customer", ["two-each", "one-or-two"])
+def test_several_evaluators_in_sql_and_in_python_equal_the_fraction_rule(ctx, evaluators_per_customer):
+    """Every customer of the segment scored fully by the same number of evaluators: the integer rule
+    in SQL (means over 2 evaluators, thresholds of 5.55 = 111/20); one or two evaluators: Python."""
+    from criteria.models import CriteriaVersion
+
+    CriteriaVersion.objects.filter(pk=ctx.version.pk).update(
+        attractiveness_threshold=D("5.55"), feasibility_threshold=D("5.05")
+    )
+    ctx.version.refresh_from_db()
+    rng = random.Random(7)
+    specs = criterion_specs(ctx.version)
+    by_segment = {"AUTO": [ctx.customers.owned, ctx.customers.auto], "ELEC": [ctx.customers.elec]}
+    cards = []
+    for index in range(16):
+        customer = CustomerFactory(segment=ctx.org.auto, name=f"公司{index % 4}-{index}")
+        ListEntry.objects.create(customer=customer, year=YEAR)
+        by_segment["AUTO"].append(customer)
+        count = 2 if evaluators_per_customer == "two-each" else rng.randint(1, 2)
+        for evaluator in [ctx.segmgr, ctx.buvp][:count]:
+            for spec in specs:
+                cards.append(
+                    Scorecard(
+                        evaluator=evaluator,
+                        customer=customer,
+                        criterion_id=spec.key,
+                        year=YEAR,
+                        score_tenths=rng.choice([50, 55, 56, 60, 61, rng.randint(10, 100)]),
+                        scored_on=date(YEAR, 1, 5),
+                    )
+                )
+    Scorecard.objects.bulk_create(cards)
+    counts = scores_recompute(unit=ctx.org.unit, year=YEAR, version=ctx.version, segment=ctx.org.auto)
+    assert _stored() == _expected(ctx.version, by_segment)
+    assert counts["scored"] == len(by_segment["AUTO"]) and counts["incomplete"] == 2
