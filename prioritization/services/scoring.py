@@ -160,10 +160,10 @@ def _check_revision(*, evaluator, customer: Customer, expected: int, hint: str |
     if (latest.history_id if latest else 0) != expected:
         changes = scorecard_changes_since(evaluator=evaluator, customer=customer, revision=expected)
         message = _("%(who)s 已在您打开之后修改了%(evaluator)s对 %(customer)s 的评分（%(when)s）。") % {
-            "who": latest.history_user or _("其他用户"),
+            "who": (latest.history_user if latest else None) or _("其他用户"),
             "evaluator": evaluator,
             "customer": customer.name,
-            "when": timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M:%S"),
+            "when": timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M:%S") if latest else "—",
         }
         if changes:
             message += _("改动：%(changes)s。") % {

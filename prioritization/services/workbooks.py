@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from prioritization import scoring
@@ -110,6 +112,7 @@ def scoresheet_write(out, *, actor, unit, segment, year: int) -> int:
         ws.add_data_validation(validation)
     ws.freeze_panes = "C2"
     ws.column_dimensions["B"].width = 28
+    _write_export_info(wb, actor=actor, unit=unit, year=year)
     wb.save(out)
     audit_record(
         kind=AuditEvent.Kind.EXPORT,
@@ -121,11 +124,61 @@ def scoresheet_write(out, *, actor, unit, segment, year: int) -> int:
     return count
 
 
+# A hidden sheet records when the score sheet was produced (the scorecard history's high-water
+# mark): the import refuses a cell whose score someone changed after that, instead of overwriting
+# it. A sheet without it (older, or made by hand) imports without that check.
+INFO_SHEET = "导出信息"
+INFO_MARK, INFO_AT, INFO_BY = "评分记录标记", "导出时间", "导出人"
+
+
+@dataclass(frozen=True)
+class ExportMark:
+    revision: int
+    exported_at: str = ""
+    exported_by: str = ""
+
+
+def _write_export_info(wb, *, actor, unit, year: int) -> None:
+    from django.db.models import Max
+
+    from prioritization.models import Scorecard
+
+    mark = Scorecard.history.aggregate(latest=Max("history_id"))["latest"] or 0
+    info = wb.create_sheet(INFO_SHEET)
+    info.sheet_state = "hidden"
+    rows = [
+        (_("评分表导出信息：导入时用来发现导出之后别人修改过的评分，请勿修改。"), ""),
+        (INFO_MARK, mark),
+        (INFO_AT, timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+        (INFO_BY, actor.get_username()),
+        ("业务单元", unit.code),
+        ("年度", year),
+    ]
+    for number, (label, value) in enumerate(rows, start=1):
+        text_cell(info.cell(row=number, column=1), label)
+        text_cell(info.cell(row=number, column=2), value)
+
+
+def _read_export_info(wb) -> ExportMark | None:
+    if INFO_SHEET not in wb.sheetnames:
+        return None
+    values = {}
+    for row in wb[INFO_SHEET].iter_rows(max_row=20, max_col=2, values_only=True):
+        if row and row[0] is not None:
+            values[header_key(row[0])] = row[1] if len(row) > 1 else None
+    mark = values.get(INFO_MARK)
+    raw = "" if mark is None else str(mark).strip()
+    if not raw.isdigit() or len(raw) > 18:
+        return None  # damaged: treated as a sheet without the mark
+    return ExportMark(int(raw), str(values.get(INFO_AT) or ""), str(values.get(INFO_BY) or ""))
+
+
 @dataclass
 class ScoreRow:
     row: int
     customer: Customer | None
     scores: dict = field(default_factory=dict)  # criterion id → Decimal
+    columns: dict = field(default_factory=dict)  # criterion id → Excel column letter
     scored_on: date | None = None
     errors: list = field(default_factory=list)
 
@@ -135,6 +188,7 @@ class ImportResult:
     scored: int = 0
     rows: list = field(default_factory=list)
     written: bool = False
+    as_of: ExportMark | None = None  # the sheet's export mark; None: no lost-update check
 
     @property
     def errors(self) -> list:
@@ -185,9 +239,14 @@ def _parse_date(value):
 def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
     """Validate a filled score sheet: customers of the BU the actor may score, scores 1–10 with at
     most one decimal, empty = not scored."""
+    return _scoresheet_read(file, actor=actor, unit=unit, version=version)[0]
+
+
+def _scoresheet_read(file, *, actor, unit, version) -> tuple[list[ScoreRow], ExportMark | None]:
     wb = _open(file)
     ws = wb[SCORE_SHEET] if SCORE_SHEET in wb.sheetnames else wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True, max_row=MAX_ROWS + 11))
+    mark = _read_export_info(wb)
     wb.close()
     if len(rows) > MAX_ROWS + 10:  # refused before anything else is looked up (the header is in rows 1–10)
         raise UnusableFile(_("超过 %(n)s 行的上限。") % {"n": MAX_ROWS})
@@ -228,6 +287,7 @@ def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
                 continue
             try:
                 item.scores[spec.key] = scoring.parse_score(value)
+                item.columns[spec.key] = get_column_letter(col[header_key(spec.name)] + 1)
             except scoring.ScoreError:
                 item.errors.append(
                     _("%(name)s：“%(value)s”不是 1 到 10 之间、最多一位小数的数字。")
@@ -240,7 +300,56 @@ def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
             else:
                 item.scored_on = parsed
         result.append(item)
-    return result
+    return result, mark
+
+
+def _mark_conflicts(rows: list[ScoreRow], *, evaluator, mark: ExportMark, specs) -> None:
+    """Add an error, with its Excel cell, for every score of the sheet that would overwrite a score
+    of `evaluator` changed after the sheet was exported (by anyone) to a different value."""
+    from prioritization.models import Scorecard
+
+    ids = [r.customer.pk for r in rows if r.customer is not None and r.scores]
+    if not ids:
+        return
+    latest = {}
+    for change in (
+        Scorecard.history.filter(evaluator_id=evaluator.pk, customer_id__in=ids, history_id__gt=mark.revision)
+        .select_related("history_user")
+        .order_by("history_id")
+    ):
+        latest[(change.customer_id, change.criterion_id)] = change
+    if not latest:
+        return
+    current = {
+        (c, k): v
+        for c, k, v in Scorecard.objects.filter(evaluator_id=evaluator.pk, customer_id__in=ids).values_list(
+            "customer_id", "criterion_id", "score_tenths"
+        )
+    }
+    names = {s.key: s.name for s in specs}
+    for row in rows:
+        if row.customer is None:
+            continue
+        for key, value in row.scores.items():
+            change = latest.get((row.customer.pk, key))
+            now = current.get((row.customer.pk, key))
+            if change is None or now == int(value * 10):
+                continue
+            row.errors.append(
+                _(
+                    "%(cell)s（%(name)s）：评分表导出（%(exported)s）之后，%(who)s 于 %(when)s 已将%(evaluator)s的这项评分改为 %(now)s；表中为 %(value)s，未覆盖。请重新导出评分表，或清空该单元格后再导入。"
+                )
+                % {
+                    "cell": f"{row.columns.get(key, '')}{row.row}",
+                    "name": names.get(key, key),
+                    "exported": mark.exported_at or "—",
+                    "who": change.history_user or _("其他用户"),
+                    "when": timezone.localtime(change.history_date).strftime("%Y-%m-%d %H:%M"),
+                    "evaluator": _person(evaluator),
+                    "now": "—" if now is None else scoring.from_tenths(now),
+                    "value": value,
+                }
+            )
 
 
 def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, partial=False) -> ImportResult:
@@ -254,15 +363,20 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
     ):
         raise PermissionDenied
     version = version_in_force(unit=unit, year=year)
-    rows = scoresheet_read(file, actor=actor, unit=unit, version=version)
-    result = ImportResult(rows=rows)
-    valid = [r for r in rows if not r.errors and r.scores]
-    if (result.errors and not partial) or dry_run:
-        result.scored = len(valid)
-        return result
-    suggestions = suggestions_for(customers=[r.customer for r in valid], version=version)
-    reason = _("离线评分表导入（%(who)s）") % {"who": _person(evaluator)}
+    rows, mark = _scoresheet_read(file, actor=actor, unit=unit, version=version)
     with transaction.atomic():
+        if mark is not None:
+            if not dry_run:  # checked again under the customers' row locks, then written
+                ids = sorted({r.customer.pk for r in rows if r.customer is not None})
+                list(Customer.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+            _mark_conflicts(rows, evaluator=evaluator, mark=mark, specs=criterion_specs(version))
+        result = ImportResult(rows=rows, as_of=mark)
+        valid = [r for r in rows if not r.errors and r.scores]
+        if (result.errors and not partial) or dry_run:
+            result.scored = len(valid)
+            return result
+        suggestions = suggestions_for(customers=[r.customer for r in valid], version=version)
+        reason = _("离线评分表导入（%(who)s）") % {"who": _person(evaluator)}
         for item in valid:
             entries = [
                 ScoreInput(
@@ -356,6 +470,7 @@ def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
 
 __all__ = [
     "FORMULA_START",
+    "INFO_SHEET",
     "SCORE_SHEET",
     "TIER_HEADERS",
     "TIER_SHEET",

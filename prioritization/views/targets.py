@@ -34,6 +34,7 @@ from prioritization.selectors.targets import (
     relationship_table,
     segment_tier_counts,
     target_customers,
+    target_visibility,
     with_targets,
 )
 from prioritization.services import targets as tier_services
@@ -44,6 +45,7 @@ from prioritization.services.scoring import (
     criterion_specs,
     scorecard_record,
     scorecard_revision,
+    scorecard_revisions,
     suggestions_for,
     thresholds_of,
 )
@@ -157,13 +159,19 @@ def scoring_overview(request):
             .values_list("customer_id", "n")
         )
         targets = {t.customer_id: t for t in Target.objects.filter(year=place.year, customer_id__in=ids)}
+        # One scoped query for the page instead of a scope check per row.
+        scorable = (
+            set(scope.filter(Customer.objects.filter(pk__in=ids), Action.SCORE).values_list("pk", flat=True))
+            if may_score
+            else set()
+        )
         page.object_list = [
             {
                 "customer": customer,
                 "mine": counted.get(customer.pk, 0),
                 "total": len(specs),
                 "target": targets.get(customer.pk),
-                "can_score": may_score and scope.can(Action.SCORE, customer) if may_score else False,
+                "can_score": customer.pk in scorable,
             }
             for customer in shown
         ]
@@ -207,9 +215,11 @@ def scorecard(request, pk):
     """One customer's scorecard for the signed-in evaluator: how to judge, the rule's suggestion, a
     score and comment per criterion; the other evaluators' scores, their mean and spread."""
     scope = scope_for(request)
-    customer = scope.get_or_404(
-        Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner"), Action.VIEW, pk=pk
-    )
+    customers = Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner")
+    owned = target_visibility(request.user)  # an account manager scores and sees owned customers
+    if owned is not None:
+        customers = customers.filter(owned)
+    customer = scope.get_or_404(customers, Action.VIEW, pk=pk)
     year = int(request.GET.get("year") or request.POST.get("year") or 0) or None
     from criteria.selectors import active_version_for
 
@@ -304,9 +314,13 @@ def scoring_grid(request):
         evaluator=request.user, customer__in=list(page.object_list), criterion__version=place.version
     ):
         mine[(card.customer_id, card.criterion_id)] = card.score
+    # Each row's form carries the revision of the user's scores it shows: a save over a newer save
+    # (another person, another tab) is refused and names it.
+    revisions = scorecard_revisions(evaluator=request.user, customer_ids=[c.pk for c in page.object_list])
     rows = [
         {
             "customer": c,
+            "revision": revisions.get(c.pk, 0),
             "cells": [
                 {"spec": s, "value": mine.get((c.pk, s.key)), "suggested": suggestions.get((c.pk, s.key))}
                 for s in specs
@@ -326,6 +340,9 @@ def scoring_grid(request):
 @login_required
 @require_POST
 def scoring_grid_row(request, pk):
+    """Save one grid row (htmx). The answer replaces the row's status and revision; when someone
+    saved these scores after the page was opened, nothing is written and the message names who,
+    when and what they changed."""
     scope = scope_for(request)
     customer = scope.get_or_404(Customer.objects.select_related("unit"), Action.SCORE, pk=pk)
     from criteria.selectors import active_version_for
@@ -338,6 +355,10 @@ def scoring_grid_row(request, pk):
     if version is None:
         raise Http404
     reason = request.POST.get("reason", "")
+    raw_revision = request.POST.get("revision", "")
+    expected = int(raw_revision) if raw_revision.isdigit() and len(raw_revision) < 19 else None
+    if raw_revision and expected is None:
+        expected = -1  # a forged value is stale, never a 500
     entries = []
     error = ""
     for criterion in version.criteria.all():
@@ -348,18 +369,37 @@ def scoring_grid_row(request, pk):
             entries.append(ScoreInput(criterion.pk, Decimal(raw), override_reason=reason))
         except InvalidOperation:
             error = _("得分必须是数字。")
-    saved = False
+    saved = conflict = False
     if not error:
         try:
-            scorecard_record(actor=request.user, customer=customer, version=version, entries=entries)
+            scorecard_record(
+                actor=request.user,
+                customer=customer,
+                version=version,
+                entries=entries,
+                expected_revision=expected,
+                conflict_hint=_("请刷新页面，核对最新评分后再修改。"),
+            )
             saved = True
+        except ConcurrentUpdate as exc:
+            error, conflict = _errors(exc), True
         except ValidationError as exc:
             error = _errors(exc)
     target = Target.objects.filter(customer=customer, year=year).first()
     return render(
         request,
         "prioritization/targets/_grid_status.html",
-        {"saved": saved, "error": error, "target": target},
+        {
+            "saved": saved,
+            "error": error,
+            "conflict": conflict,
+            "target": target,
+            "customer": customer,
+            "year": year,
+            # Refused: the row keeps the revision it showed, so every further change of it is refused
+            # too until the page is reloaded with the other person's scores.
+            "revision": scorecard_revision(evaluator=request.user, customer=customer) if saved else raw_revision,
+        },
     )
 
 
@@ -661,7 +701,7 @@ def tiers(request):
         **_filters(request),
     )
     counts = decided_tier_counts(customers)
-    page = page_of(customers, request.GET.get("page"), count=counts.pop("total"))
+    page = page_of(customers, request.GET.get("page"))
     rows = with_targets(page.object_list, year=place.year)
     stability = {}
     warnings = []
