@@ -173,7 +173,10 @@ def test_a_bu_business_calendar_makes_the_clocks_count_working_time(org, pr, log
 
 
 def test_a_customer_outside_the_loggers_scope_cannot_be_linked(org, am, customers, log):
+    # am (AUTO) reads the AUTO customer database; an ELEC or another BU's customer is out of scope.
     with pytest.raises(ValidationError):
-        log(am, customer=customers.auto)  # am owns only customers.owned
+        log(am, customer=customers.elec)
+    with pytest.raises(ValidationError):
+        log(am, customer=customers.foreign)
     inquiry = log(am, customer=customers.owned, company_name="")
     assert inquiry.company_name == "上海大众"

@@ -60,8 +60,8 @@ def test_quick_log_picking_a_customer_links_it_and_takes_its_segment(as_user, pr
 def test_quick_log_cannot_link_a_customer_outside_the_scope(as_user, am, org, customers):
     response = as_user(am).post(
         reverse("inquiries:quick_log"),
-        {"call_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "company_name": "中国一汽",
-         "customer": customers.auto.pk, "phone": "1", "segment": org.auto.pk},
+        {"call_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "company_name": "华为",
+         "customer": customers.elec.pk, "phone": "1", "segment": org.auto.pk},
     )  # fmt: skip
     assert response.status_code == 200
     assert not Inquiry.objects.exists()
@@ -75,9 +75,11 @@ def test_company_autocomplete_lists_only_customers_in_scope(as_user, am, custome
     client = as_user(am)
     url = reverse("inquiries:company_autocomplete")
     assert "上海大众" in client.get(url, {"company_name": "上海"}).text
-    response = client.get(url, {"company_name": "一汽"})
-    assert "中国一汽" not in response.text  # an AUTO customer am does not own
+    assert "中国一汽" in client.get(url, {"company_name": "一汽"}).text  # am reads AUTO's customer database
+    response = client.get(url, {"company_name": "华为"})
+    assert "华为" not in response.text  # an ELEC customer: not am's segment
     assert 'data-testid="company-new"' in response.text
+    assert "外部公司" not in client.get(url, {"company_name": "外部"}).text
 
 
 def test_board_filters_and_scopes(as_user, pr, segmgr, org, log, django_assert_max_num_queries):
