@@ -150,7 +150,10 @@ def scorecard_changes_since(*, evaluator, customer: Customer, revision: int) -> 
 
 
 def _check_revision(*, evaluator, customer: Customer, expected: int, hint: str | None = None) -> None:
-    Customer.objects.select_for_update().filter(pk=customer.pk).exists()  # one save of it at a time
+    # One save of the customer's scores at a time. FOR NO KEY UPDATE: it does not block the key-share
+    # locks of foreign-key checks (a concurrent recompute writing targets of every listed customer
+    # would otherwise deadlock with it).
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).exists()
     latest = (
         Scorecard.history.filter(evaluator_id=evaluator.pk, customer_id=customer.pk)
         .select_related("history_user")
@@ -454,7 +457,9 @@ def _upsert_sql(*, packed: bool, w_attr: int, w_feas: int, thresholds: scoring.T
         # (%% is the modulo operator escaped for the parameter style)
         # num / den in hundredths, rounded half-even, in integers (both values are ≥ 0)
         q, r = f"(({num}) * 100 / ({den}))", f"(({num}) * 100 %% ({den}))"
-        return f"({q} + CASE WHEN 2 * {r} > ({den}) OR (2 * {r} = ({den}) AND {q} %% 2 = 1) THEN 1 ELSE 0 END)"
+        return (
+            f"({q} + CASE WHEN 2 * {r} > ({den}) OR (2 * {r} = ({den}) AND {q} %% 2 = 1) THEN 1 ELSE 0 END)"
+        )
 
     def decimal(h):
         return f"CAST({h} AS NUMERIC) / 100" if postgresql else f"{h} / 100.0"

@@ -368,7 +368,12 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
         if mark is not None:
             if not dry_run:  # checked again under the customers' row locks, then written
                 ids = sorted({r.customer.pk for r in rows if r.customer is not None})
-                list(Customer.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+                # as scorecard_record does (FOR NO KEY UPDATE: foreign-key checks are not blocked)
+                list(
+                    Customer.objects.select_for_update(no_key=True)
+                    .filter(pk__in=ids)
+                    .values_list("pk", flat=True)
+                )
             _mark_conflicts(rows, evaluator=evaluator, mark=mark, specs=criterion_specs(version))
         result = ImportResult(rows=rows, as_of=mark)
         valid = [r for r in rows if not r.errors and r.scores]

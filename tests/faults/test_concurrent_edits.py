@@ -149,6 +149,86 @@ def test_two_people_deciding_the_same_tier_at_once(listed, customers, segmgr, bu
     assert Target(tier=tiers[winner.pk]).get_tier_display() in message  # the other person's decision
 
 
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_score_sheet_import_and_a_scorecard_save_at_once(listed, customers, segmgr, buvp):
+    """The segment manager imports the sheet exported this morning while the BU VP saves the
+    segment manager's scorecard of the same customer: one of them is refused, nothing mixed."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from prioritization.services.workbooks import scores_import, scoresheet_write
+
+    customer = customers.auto
+    seen = scorecard_revision(evaluator=segmgr, customer=customer)
+    out = io.BytesIO()
+    scoresheet_write(out, actor=segmgr, unit=customer.unit, segment=customer.segment, year=YEAR)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    ws = wb["评分表"]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=2).value == customer.name:
+            for col in range(3, 11):
+                ws.cell(row=row, column=col, value=4)
+    sheet = io.BytesIO()
+    wb.save(sheet)
+
+    def do_import():
+        result = scores_import(
+            actor=segmgr, evaluator=segmgr, unit=customer.unit, year=YEAR, file=io.BytesIO(sheet.getvalue())
+        )
+        if not result.written:
+            raise ConcurrentUpdate(result.errors[0][1])
+        return result
+
+    results = _race(
+        do_import,
+        lambda: scorecard_record(
+            actor=buvp, customer=customer, version=listed, evaluator=segmgr,
+            entries=_entries(listed, 9), expected_revision=seen,
+        ),
+    )  # fmt: skip
+    refused = [r for r in results if isinstance(r, ConcurrentUpdate)]
+    assert len(refused) == 1, results
+    assert not any(isinstance(r, Exception) and not isinstance(r, ConcurrentUpdate) for r in results), results
+    scores = set(
+        Scorecard.objects.filter(evaluator=segmgr, customer=customer).values_list("score_tenths", flat=True)
+    )
+    assert scores in ({40}, {90})  # all of one side, none of the other
+    if results.index(refused[0]) == 0:  # the sheet lost: its error names the cell and the BU VP
+        assert buvp.username in refused[0].messages[0] and "未覆盖" in refused[0].messages[0]
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_people_editing_the_same_contact_log_entry_at_once(customers, am, buvp):
+    from datetime import date
+
+    from prioritization.models import ContactLog
+    from prioritization.services.contacts import contact_update
+
+    entry = ContactLog.objects.create(
+        customer=customers.owned, contacted_on=date(2025, 3, 1), kind="visit", logged_by=am
+    )
+    people = (am, buvp)
+    results = _race(
+        *(
+            lambda user=user: contact_update(
+                actor=user,
+                customer=customers.owned,
+                log=entry,
+                expected_version=1,
+                notes=f"{user.username}的记录",
+            )
+            for user in people
+        )
+    )
+    winner, message = _one_won(results, people)
+    entry.refresh_from_db()
+    assert entry.notes == f"{winner.username}的记录" and entry.version == 2
+    assert "已在您打开之后修改了这条接触记录" in message
+
+
 # --- the pages: the second save shows the message (every database) ----------------------------------
 class _Form(HTMLParser):
     """The fields a browser would submit from the form with the given data-testid."""
