@@ -12,7 +12,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     F,
     FilteredRelation,
     Func,
@@ -28,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from prioritization.access import ACCOUNT_SCOPED_ROLES, Action, scope_for
+from prioritization.access import ACCOUNT_SCOPED_ROLES, CAPABILITIES, Action, scope_for
 from prioritization.models import ContactLog, Target
 from prioritization.tiers import Tier
 from prospects.models import Customer, ListEntry
@@ -75,6 +74,19 @@ def listed_customers(*, user, unit, year: int, segment=None, action: str = Actio
     return qs.select_related("unit", "segment", "overall_owner", "daily_owner")
 
 
+def target_visibility(user) -> Q | None:
+    """Targets stay owned-only for account managers (the access decision of issue 4) although they
+    may read their segment's customer database: for a user who sees customers only as an account
+    manager, the Q (on Customer) of the customers they own; None for everyone else."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    viewing = [m for m in scope.memberships if Action.VIEW in CAPABILITIES[m.role]]
+    if viewing and all(m.role in ACCOUNT_SCOPED_ROLES for m in viewing):
+        return Q(overall_owner=user) | Q(daily_owner=user)
+    return None
+
+
 def target_customers(
     *, user, unit, year: int, segment=None, size="", ownership="", tier="", action: str = Action.VIEW
 ):
@@ -86,14 +98,9 @@ def target_customers(
     customers = listed_customers(user=user, unit=unit, year=year, segment=segment, action=action).annotate(
         t=FilteredRelation("targets", condition=Q(targets__year=year))
     )
-    scope = scope_for(user)
-    if not scope.is_admin and any(m.role in ACCOUNT_SCOPED_ROLES for m in scope.memberships):
-        # Targets stay limited to what an account manager owns even where they may read more of the
-        # customer database: a customer whose target they may not see is left out.
-        yours = scope.filter(Target.objects.filter(customer_id=OuterRef("pk"), year=year), action)
-        customers = customers.filter(
-            Exists(yours) | ~Exists(Target.objects.filter(customer_id=OuterRef("pk"), year=year))
-        )
+    owned = target_visibility(user)
+    if owned is not None:
+        customers = customers.filter(owned)
     if size:
         customers = customers.filter(size_class=size)
     if ownership:
@@ -159,11 +166,15 @@ def target_rows(*, user, unit, year: int, segment=None, size="", ownership="", t
 
 
 def decided_tier_counts(customers) -> dict[str, int]:
-    """Decided tiers of a `target_customers` queryset, counted in SQL in one pass with the total:
-    {tier: n for every tier, "total": every row}."""
-    return customers.order_by().aggregate(
-        total=Count("pk"), **{tier: Count("pk", filter=Q(t__tier=tier)) for tier in Tier.values}
-    )
+    """Decided tiers of a `target_customers` queryset, counted in SQL: {tier: n} for every tier.
+    Grouped over the rows that have a tier (an inner join), apart from the list's total: one pass
+    counting both would outer-join every listed customer to its target."""
+    counts = dict.fromkeys(Tier.values, 0)
+    for tier, n in (
+        customers.filter(t__tier__in=Tier.values).order_by().values_list("t__tier").annotate(n=Count("pk"))
+    ):
+        counts[tier] = n
+    return counts
 
 
 def last_contacts(customer_ids) -> dict[int, object]:
@@ -541,6 +552,7 @@ __all__ = [
     "segment_tier_counts",
     "target_customers",
     "target_rows",
+    "target_visibility",
     "with_due",
     "with_targets",
 ]

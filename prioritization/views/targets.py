@@ -216,7 +216,9 @@ def scorecard(request, pk):
     score and comment per criterion; the other evaluators' scores, their mean and spread."""
     scope = scope_for(request)
     customers = Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner")
-    owned = target_visibility(request.user)  # an account manager scores and sees owned customers
+    # Reading: an account manager sees the scorecards of owned customers only (others 404); a save
+    # on another customer is refused below (403).
+    owned = target_visibility(request.user) if request.method == "GET" else None
     if owned is not None:
         customers = customers.filter(owned)
     customer = scope.get_or_404(customers, Action.VIEW, pk=pk)

@@ -36,6 +36,7 @@ from prioritization.selectors.targets import (
     page_of,
     pipeline_board,
     pipeline_customers,
+    target_visibility,
     with_targets,
 )
 from prioritization.services import targets as services
@@ -45,10 +46,14 @@ from prospects.models import Customer
 from prospects.services.customers import ConcurrentUpdate
 
 
-def _customer(request, pk, action=Action.VIEW) -> Customer:
-    return scope_for(request).get_or_404(
-        Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner"), action, pk=pk
-    )
+def _customer(request, pk, action=Action.VIEW, shows_target=False) -> Customer:
+    customers = Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner")
+    # Reading a customer's target pages: an account manager only for owned customers (others do
+    # not exist for them, 404); what they try to change is refused by the action's check (403).
+    owned = target_visibility(request.user) if shows_target and request.method == "GET" else None
+    if owned is not None:
+        customers = customers.filter(owned)
+    return scope_for(request).get_or_404(customers, action, pk=pk)
 
 
 def _year(request, customer) -> int:
@@ -228,7 +233,7 @@ def pipeline(request):
 @login_required
 def customer_status(request, pk):
     """One customer's development status: the dated steps so far and the form for the next one."""
-    customer = _customer(request, pk)
+    customer = _customer(request, pk, shows_target=True)
     year = _year(request, customer)
     context = _customer_context(request, customer, year, "status")
     form = StatusForm(
@@ -373,7 +378,7 @@ def plan_list(request):
 
 @login_required
 def customer_plans(request, pk):
-    customer = _customer(request, pk)
+    customer = _customer(request, pk, shows_target=True)
     year = _year(request, customer)
     plans = customer.promotion_plans.filter(year=year).prefetch_related("supports")
     return render(
