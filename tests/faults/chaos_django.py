@@ -12,8 +12,9 @@ e-mailed for them: notifications and outbox rows against the expected events, an
 found in the file back-end's mail files (by the outbox row's Message-ID).
 
 `resolve` does what the administrator does about e-mails left in doubt by a worker killed in the
-middle of sending one (the product never resends those by itself: the message may have left).
-Once such a send is stale the outbox sweep marks it "unknown"; the administrator lists the unknown
+middle of sending one after the message started to leave (marked by `data_started_at`; the product
+never resends those by itself: the message may have arrived — a send killed before that mark is
+retried automatically). Once such a send is stale the outbox sweep marks it "unknown"; the administrator lists the unknown
 e-mails in the admin, looks each one up by its Message-ID in the mail log (here: the mail files) and
 resends, with the admin action, those that never arrived."""
 
