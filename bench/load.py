@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import os
+import random
 import re
 import socket
 import statistics
@@ -238,7 +239,9 @@ def pages_by_user(base: str, customer_id: int, deadline: float) -> dict[str, lis
     return {u: result.get(u) or [("home", "/")] for u in USERNAMES}
 
 
-def run_users(base, users, requests, pages_for, deadline) -> tuple[dict[str, list[float]], list]:
+def run_users(
+    base, users, requests, pages_for, deadline, think=(0.0, 0.0)
+) -> tuple[dict[str, list[float]], list]:
     timings: dict[str, list[float]] = {}
     errors = []
     lock = threading.Lock()
@@ -247,7 +250,10 @@ def run_users(base, users, requests, pages_for, deadline) -> tuple[dict[str, lis
         user = User(base, USERNAMES[index % len(USERNAMES)])
         user.login()
         pages = pages_for[user.username]
+        pause = random.Random(index)
         for n in range(requests):
+            if n and think[1] > 0:
+                time.sleep(pause.uniform(*think))  # a person reads the page before the next click
             if time.monotonic() > deadline:
                 break
             name, path = pages[(index + n) % len(pages)]
@@ -302,6 +308,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--deadline", type=int, default=180, help="seconds of traffic per level at most")
+    parser.add_argument(
+        "--think",
+        default="0,0",
+        help="seconds a user waits between two requests, MIN,MAX (uniform, like locust's between()); "
+        "0,0 = a closed loop with no pause (the harshest reading)",
+    )
     parser.add_argument("--exclude", default="", help="page names to leave out, comma separated")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -319,7 +331,8 @@ def main() -> int:
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
     print(f"database: {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'}; redis: {env['REDIS_URL']}; "
-          f"nproc={os.cpu_count()}; gunicorn {options.workers} workers × {options.threads} threads")  # fmt: skip
+          f"nproc={os.cpu_count()}; gunicorn {options.workers} workers × {options.threads} threads; "
+          f"think time {options.think} s")  # fmt: skip
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([python, __file__, "--seed-only", "--customers", str(options.customers),
@@ -357,7 +370,8 @@ def main() -> int:
         for level in [int(x) for x in options.levels.split(",")]:
             start = time.perf_counter()
             deadline = time.monotonic() + options.deadline
-            timings, errors = run_users(base, level, options.requests, pages_for, deadline)
+            think = tuple(float(x) for x in options.think.split(","))
+            timings, errors = run_users(base, level, options.requests, pages_for, deadline, think)
             p95 = report(f"{level} users", timings, errors, time.perf_counter() - start)
             first_p95 = p95 if first_p95 is None else first_p95
     finally:
