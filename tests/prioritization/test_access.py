@@ -29,14 +29,17 @@ def test_segment_manager_sees_only_the_segment(segmgr, customers):
     assert visible(segmgr) == {"上海大众", "中国一汽"}
 
 
-def test_account_manager_sees_only_the_accounts_they_own(am, customers):
-    assert visible(am) == {"上海大众"}
+def test_account_manager_reads_the_segment_and_changes_only_the_accounts_they_own(am, customers):
+    # Issue 4's decision (access.SEGMENT_READABLE_BY_ACCOUNT_MANAGERS): the segment's customer
+    # database read-only; every other action only on owned accounts.
+    assert visible(am) == {"上海大众", "中国一汽"}
+    assert visible(am, action=Action.CHANGE) == {"上海大众"}
 
 
-def test_account_manager_as_overall_owner_sees_the_account(am, customers, org):
+def test_account_manager_as_overall_owner_changes_the_account(am, customers, org):
     customers.auto.overall_owner = am
     customers.auto.save()
-    assert visible(am) == {"上海大众", "中国一汽"}
+    assert visible(am, action=Action.CHANGE) == {"上海大众", "中国一汽"}
 
 
 def test_researcher_and_pr_owner_see_their_bu(researcher, pr, customers):
@@ -58,10 +61,11 @@ def test_several_memberships_add_up(org, customers):
     user = UserFactory(username="twohats")
     grant(user, Role.SEGMENT_MANAGER, org.elec)
     grant(user, Role.ACCOUNT_MANAGER, org.auto)
-    assert visible(user) == {"华为"}
+    assert visible(user) == {"华为", "上海大众", "中国一汽"}  # ELEC as manager, AUTO read as AM
+    assert visible(user, action=Action.CHANGE) == {"华为"}
     customers.auto.daily_owner = user
     customers.auto.save()
-    assert visible(user) == {"华为", "中国一汽"}
+    assert visible(user, action=Action.CHANGE) == {"华为", "中国一汽"}
 
 
 def test_capabilities_follow_the_role(segmgr, pr, researcher, customers):
