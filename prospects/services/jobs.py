@@ -4,6 +4,7 @@ is never run again), acting as the job's user through Scope."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from prospects.excel.reader import WorkbookError
 from prospects.models import WorkbookJob, WorkbookUpload
 
 JOB_DIR = "prospect_jobs"
+logger = logging.getLogger(__name__)
 
 
 def _job_dir() -> Path:
@@ -32,7 +34,19 @@ def workbook_job_create(*, kind: str, user, unit, year: int, total: int, upload:
 
     job = WorkbookJob.objects.create(kind=kind, user=user, unit=unit, year=year, total=total, upload=upload,
                                      params=params or {})  # fmt: skip
-    transaction.on_commit(lambda: workbook_job.delay(job.pk))
+
+    def enqueue():
+        try:
+            workbook_job.delay(job.pk)
+        except Exception:  # the queue (Redis) is unreachable: say so now rather than wait forever
+            logger.warning("could not enqueue workbook job %s", job.pk, exc_info=True)
+            WorkbookJob.objects.filter(pk=job.pk, status=WorkbookJob.Status.QUEUED).update(
+                status=WorkbookJob.Status.FAILED,
+                message=_("后台任务服务暂时不可用，任务没有开始，也没有写入任何数据。请稍后重新提交。"),
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(enqueue)
     return job
 
 

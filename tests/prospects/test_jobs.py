@@ -108,3 +108,27 @@ def test_queued_job_page_polls_and_a_done_job_is_not_rerun(
     WorkbookJob.objects.filter(pk=job.pk).update(result={"rows": -1})
     again = workbook_job_run(job.pk)
     assert again.finished_at == finished_at and again.result == {"rows": -1} and again.output_path == path
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_message_and_writes_nothing(
+    as_user, researcher, org, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from prospects import tasks
+
+    def broker_down(*args, **kwargs):  # what Celery raises when Redis cannot be reached
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.workbook_job, "delay", broker_down)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.WORKBOOK_SYNC_MAX_ROWS = 3
+    client = as_user(researcher)
+    token = _upload(client, org, workbook(tmp_path / "big.xlsx", [row(f"排队客户{i}") for i in range(5)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("prospects:import_apply", args=[token]), {"mode": "all"})
+    job = WorkbookJob.objects.get()
+    assert response.status_code == 302 and job.status == "failed"
+    assert not Customer.objects.filter(name__startswith="排队客户").exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "后台任务服务暂时不可用" in page
