@@ -205,10 +205,13 @@ def _due_contacts_q(years, cadences, today) -> Q:
 def due_panel(user, scope, years, today) -> dict | None:
     """Target customers of mine whose tier's contact cadence has run out, and reviews waiting for me."""
     mine = (
-        Target.objects.filter(
-            unit_year_q(years, unit_path="customer__unit", year_path="year"),
-            tier__in=TARGET_TIERS,
-            customer__daily_owner=user,
+        scope.filter(  # through the scope: an owner who lost the role no longer sees the customer
+            Target.objects.filter(
+                unit_year_q(years, unit_path="customer__unit", year_path="year"),
+                tier__in=TARGET_TIERS,
+                customer__daily_owner=user,
+            ),
+            Action.VIEW,
         )
         .annotate(last_contact=Max("customer__contact_logs__contacted_on"))
         .filter(_due_contacts_q(years, contact_cadences(years), today))

@@ -118,3 +118,15 @@ def test_stale_count_is_capped(seeded, in_2025, monkeypatch):
     [(template, context)] = _widgets(seeded.buvp)
     assert context["stale"]["total"] == 3 and context["stale"]["more"] is True
     assert "超过 6 个月未更新的客户：3+" in render_to_string(template, {"widget": context})
+
+
+def test_an_owner_who_lost_the_role_no_longer_sees_the_customers_as_due(seeded, in_2025):
+    from prioritization.access import scope_forget
+    from prioritization.models import Membership, Role
+    from tests.factories import grant
+
+    Membership.objects.filter(user=seeded.am).delete()
+    grant(seeded.am, Role.ACCOUNT_MANAGER, seeded.org.elec)  # moved to another segment of the BU
+    scope_forget(seeded.am)
+    panels = [context for _template, context in _widgets(seeded.am)]
+    assert all(not p.get("due", {}).get("contacts") for p in panels)
