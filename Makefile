@@ -10,7 +10,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pye
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (set PYTHON=…)"; exit 2; }
-	@if command -v uv >/dev/null 2>&1; then \
+	@# A pyenv shim answers `command -v uv` even where no uv runs: ask uv itself.
+	@if uv --version >/dev/null 2>&1; then \
 		uv venv -q --allow-existing --python "$(PYTHON)" $(VENV) && uv pip sync -q --python $(PY) requirements.lock; \
 	else \
 		"$(PYTHON)" -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && \
