@@ -4,9 +4,12 @@ apply the user's scope once and fetch related rows in bulk."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
@@ -563,3 +566,44 @@ def customers_with_tier(queryset, *, tier: str, year: int | None = None):
     `tier` (the customer list's tier filter). Defaults to the current planning year."""
     year = year or timezone.localdate().year
     return queryset.filter(pk__in=Target.objects.filter(year=year, tier=tier).values("customer_id"))
+
+
+def tier_stability(*, customer_ids, version, specs, thresholds) -> dict[int, int]:
+    """Stability (whole percent) of each complete customer in `customer_ids` under `version`.
+
+    The figure is a pure function of the customer's scores, the criteria and the thresholds, and
+    1,000 draws per customer cost tens of milliseconds a page, so it is cached under a key made of
+    exactly those inputs: a changed score, weight or threshold is a new key, never a stale figure."""
+    from prioritization import scoring
+    from prioritization.models import Scorecard
+
+    per_customer: dict[int, dict] = {}
+    rows = Scorecard.objects.filter(customer_id__in=list(customer_ids), criterion__version=version)
+    for customer_id, criterion_id, value in rows.values_list("customer_id", "criterion_id", "score_tenths"):
+        per_customer.setdefault(customer_id, {}).setdefault(criterion_id, []).append(value)
+    if not per_customer:
+        return {}
+    setting = repr(
+        ([(s.key, s.dimension, s.weight) for s in specs], thresholds.attractiveness, thresholds.feasibility)
+    )
+    keys = {}
+    for customer_id, scores in per_customer.items():
+        inputs = repr(sorted((k, sorted(v)) for k, v in scores.items()))
+        digest = hashlib.sha256(f"{setting}|{inputs}".encode()).hexdigest()
+        keys[customer_id] = f"stability:{scoring.DEFAULT_DRAWS}:{digest}"
+    cached = cache.get_many(list(keys.values()))
+    result, fresh, vectors = {}, {}, None
+    for customer_id, key in keys.items():
+        if key in cached:
+            if cached[key] is not None:
+                result[customer_id] = cached[key]
+            continue
+        vectors = vectors if vectors is not None else scoring.weight_draws(specs)
+        decimals = {k: [Decimal(v) / 10 for v in values] for k, values in per_customer[customer_id].items()}
+        share = scoring.stability(decimals, specs, thresholds, vectors=vectors)
+        fresh[key] = None if share is None else int(share * 100)
+        if fresh[key] is not None:
+            result[customer_id] = fresh[key]
+    if fresh:
+        cache.set_many(fresh, timeout=24 * 3600)
+    return result

@@ -35,6 +35,7 @@ from prioritization.selectors.targets import (
     segment_tier_counts,
     target_customers,
     target_visibility,
+    tier_stability,
     with_targets,
 )
 from prioritization.services import targets as tier_services
@@ -710,19 +711,10 @@ def tiers(request):
     if place.version is not None:
         specs = criterion_specs(place.version)
         thresholds = thresholds_of(place.version)
-        vectors = scoring.weight_draws(specs)
         shown_ids = [c.pk for c, t in rows if t is not None and not t.incomplete]
-        from prioritization.models import Scorecard
-
-        per_customer = {}
-        for customer_id, criterion_id, value in Scorecard.objects.filter(
-            customer_id__in=shown_ids, criterion__version=place.version
-        ).values_list("customer_id", "criterion_id", "score_tenths"):
-            per_customer.setdefault(customer_id, {}).setdefault(criterion_id, []).append(Decimal(value) / 10)
-        for customer_id, scores in per_customer.items():
-            share = scoring.stability(scores, specs, thresholds, vectors=vectors)
-            if share is not None:
-                stability[customer_id] = int(share * 100)
+        stability = tier_stability(
+            customer_ids=shown_ids, version=place.version, specs=specs, thresholds=thresholds
+        )
         labels = dict(Tier.choices)
         warnings = [
             {"tier": labels[w.tier], "count": w.count, "capacity": w.capacity}

@@ -3,7 +3,8 @@
 Django's bulk_create compiles every value through the ORM (about 10 µs per value), which made a
 100,000-row import spend most of its time building SQL. Here each statement is prepared once and the
 rows go to the driver with executemany; values that need adapting (datetimes, decimals, dates) are
-adapted by the field, everything else is passed as is. Runs inside the caller's transaction."""
+adapted by the field, everything else is passed as is. On PostgreSQL the INSERTs are one COPY.
+Runs inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def insert_rows(model, rows: list[dict]) -> None:
             values.append(value)
         params.append(values)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one protocol exchange; psycopg adapts each value as for a
+            # query. Several times faster than batched INSERTs for a 100,000-row import.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for values in params:
+                    copy.write_row(values)
+            return
         for start in range(0, len(params), BATCH):
             cursor.executemany(sql, params[start : start + BATCH])
 
