@@ -139,10 +139,12 @@ def scoring_overview(request):
     scope = scope_for(request)
     customers = listed_customers(user=request.user, unit=place.unit, year=place.year, segment=place.segment)
     may_score = scope.allows(Action.SCORE)
-    # Paginate the customers first: a BU list of 100,000 must not be read and checked row by row to
-    # show 50 of them.
-    ordered = customers.order_by("segment__code", "number") if place.version is not None else customers.none()
-    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    # Paginate the customers first, ranking ids only: a BU list of 100,000 must not be read and
+    # checked row by row (or sorted as whole rows) to show 50 of them.
+    ordered = (
+        customers.order_by("segment__code", "number", "pk") if place.version is not None else customers.none()
+    )
+    page = page_of(ordered, request.GET.get("page"))
     if place.version is not None:
         specs = criterion_specs(place.version)
         from django.db.models import Count
