@@ -16,7 +16,7 @@
       return {
         title: title, tooltip: { formatter: function (p) { return p.value[2]; } },
         xAxis: { name: spec.xName, min: 0, max: 10 }, yAxis: { name: spec.yName, min: 0, max: 10 },
-        grid: { left: 36, right: 24, top: 36, bottom: 28 },
+        grid: { left: 36, right: 24, top: 60, bottom: 28 },
         series: Object.keys(series).map(function (key, i) {
           return {
             type: "scatter", data: series[key], symbolSize: 8, itemStyle: { color: TIER_COLORS[key] || "#adb5bd" },
