@@ -28,7 +28,7 @@ from prospects.excel.columns import AMOUNT_KEYS, BY_KEY, CUSTOMER_KEYS, normaliz
 from prospects.excel.reader import WorkbookError, open_basic_info
 from prospects.excel.validator import CleanRow, RowContext, resolve_amount_years, validate_row
 from prospects.models import Customer, CustomerFinancials, ListEntry, SegmentClaim
-from prospects.services.bulk import insert_rows, update_rows
+from prospects.services.bulk import copy_to_history, insert_rows, update_rows
 from prospects.services.customers import customer_number_allocate
 
 CHUNK = 2000
@@ -121,9 +121,6 @@ class _Importer:
             (f.customer_id, f.year): f
             for f in CustomerFinancials.objects.filter(customer__in=existing, year__in=years)
         }
-        latest = {}
-        for f in CustomerFinancials.objects.filter(customer__in=existing).order_by("customer_id", "-year"):
-            latest.setdefault(f.customer_id, f)
 
         plans = []  # (outcome, clean, customer or None, new financials)
         for row, clean, raw, errors in chunk:
@@ -162,7 +159,7 @@ class _Importer:
         if result.errors and not self.partial:
             self.stop_writing = True
         if not self.dry_run and not self.stop_writing:
-            self._write(plans, finance, latest, changeable)
+            self._write(plans, finance, changeable)
 
     def _overlap_warning(self, customer, segment_id) -> str:
         current = self.segments.get(customer.segment_id)
@@ -266,19 +263,12 @@ class _Importer:
         return changes
 
     # --- writes ---------------------------------------------------------------------------------
-    def _write(self, plans, finance, latest, changeable):
+    def _write(self, plans, finance, changeable):
         now, actor_id = self.now, self.actor.pk
-        history_fields = [f.attname for f in Customer.history.model._meta.concrete_fields]
-        tracked = [a for a in history_fields if not a.startswith("history_")]
+        history = functools.partial(copy_to_history, Customer, history_date=now, history_user_id=actor_id)
 
-        def history_row(values: dict, kind: str) -> dict:
-            row = {a: values.get(a) for a in tracked}
-            row.update(
-                history_date=now, history_type=kind, history_user_id=actor_id, history_change_reason=None
-            )
-            return row
-
-        # New customers: numbers under the BU's row lock, plain INSERTs, ids read back by number.
+        # New customers: numbers under the BU's row lock, plain INSERTs (COPY on PostgreSQL), ids read
+        # back by number, history rows copied by the database.
         new_rows = [(o, c) for o, c, _cust in plans if o.status == NEW]
         if new_rows:
             numbers = customer_number_allocate(unit=self.unit, count=len(new_rows))
@@ -298,14 +288,22 @@ class _Importer:
             ids = dict(
                 Customer.objects.filter(unit=self.unit, number__in=numbers).values_list("number", "pk")
             )
-            history = []
-            for (outcome, _clean), values in zip(new_rows, inserts, strict=True):
-                outcome.customer_id = values["id"] = ids[outcome.number]
-                history.append(history_row(values, "+"))
-            insert_rows(Customer.history.model, history)
+            for outcome, _clean in new_rows:
+                outcome.customer_id = ids[outcome.number]
+            history([outcome.customer_id for outcome, _clean in new_rows], history_type="+")
 
-        # Changed customers: one UPDATE per row (executemany) and a history row each.
-        updates, history = [], []
+        # Changed customers: one UPDATE per row (executemany), then their history rows. Their newest
+        # figures (for completeness) are read only when some row changes: a re-import of an
+        # unchanged file reads nothing more than the matching needs.
+        changed_ids = [customer.pk for outcome, _clean, customer in plans if outcome.status == UPDATE]
+        latest = {}
+        if changed_ids:
+            newest_first = CustomerFinancials.objects.filter(customer_id__in=changed_ids).order_by(
+                "customer_id", "-year"
+            )
+            for f in newest_first:
+                latest.setdefault(f.customer_id, f)
+        updates = []
         # Each column once (公司名称 is also one of the sheet's text columns): PostgreSQL refuses an
         # UPDATE that assigns a column twice.
         columns = list(dict.fromkeys(["name", "name_key", "segment_id", *CUSTOMER_KEYS, "version", "updated_by_id",
@@ -330,9 +328,8 @@ class _Importer:
                 values, clean, latest.get(customer.pk)
             )
             updates.append((customer.pk, *(values[c] for c in columns)))
-            history.append(history_row(values, "~"))
         update_rows(Customer, columns, updates)
-        insert_rows(Customer.history.model, history)
+        history([row[0] for row in updates], history_type="~")
 
         # Figures of the year(s) named in the headers.
         new_finance, changed_finance = [], []

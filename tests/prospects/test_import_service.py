@@ -48,7 +48,15 @@ def test_import_creates_customers_on_the_years_list_with_figures_and_source(org,
         "上海大众",
         "一汽金杯",
     }
-    assert vw.completeness > 0 and vw.history.count() == 1 and vw.history.first().history_user == researcher
+    assert vw.completeness > 0 and vw.history.count() == 1
+    created = vw.history.get()
+    assert (created.history_type, created.history_user, created.name, created.number, created.location) == (
+        "+",
+        researcher,
+        "上海大众",
+        "MFG-00001",
+        "上海",
+    )
 
 
 def test_reimporting_the_same_file_never_duplicates(org, researcher, tmp_path):
@@ -72,6 +80,14 @@ def test_update_by_name_reports_changed_fields_and_bumps_version(org, researcher
     result = run(researcher, path, org)
     customer.refresh_from_db()
     assert (result.updated, customer.location, customer.version) == (1, "安亭", 2)
+    newest = customer.history.order_by("-history_id").first()
+    assert (newest.history_type, newest.location, newest.version, newest.history_user) == (
+        "~",
+        "安亭",
+        2,
+        researcher,
+    )
+    assert customer.history.count() == 2  # created by the form, changed by the import
 
 
 def test_match_by_number_renames_and_unknown_number_is_an_error(org, researcher, tmp_path):
