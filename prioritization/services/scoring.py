@@ -537,6 +537,10 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
         if connection.vendor == "postgresql":
             # The rank and insert-order sorts of 100,000 rows fit in memory instead of spilling.
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # Every statement here reads the whole BU-year: hash and merge joins. Right after a big
+            # import the statistics still say the list is empty, and a nested loop planned on them
+            # ran 100,000 × 100,000 comparisons (the score benchmark did not finish in minutes).
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"DROP TABLE IF EXISTS {AGGREGATE_TABLE}")
         cursor.execute(_aggregate_table_sql(specs, packed), [year, year, unit.pk])
         if connection.vendor == "postgresql":
@@ -562,6 +566,9 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
             counts["scored"] += number
             counts["incomplete" if incomplete else tier] += number
         cursor.execute(f"DROP TABLE {AGGREGATE_TABLE}")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")  # the caller's transaction goes on
+            cursor.execute("SET LOCAL work_mem TO DEFAULT")
     return counts
 
 
