@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -77,6 +78,15 @@ class _Rollback(Exception):
     pass
 
 
+class _Stored(SimpleNamespace):
+    """A stored row read as plain values: a 100,000-row re-import builds no model instance (their
+    construction and init signals were a tenth of its time)."""
+
+    @property
+    def pk(self):
+        return self.id
+
+
 def _same(current, new) -> bool:
     if isinstance(new, Decimal) or isinstance(current, Decimal):
         return current is not None and new is not None and Decimal(current) == Decimal(new)
@@ -106,9 +116,12 @@ class _Importer:
         valid = [c for _r, c, _raw, _e in chunk if c is not None]
         numbers = {c.number for c in valid if c.number}
         keys = {c.name_key for c in valid}
-        existing = list(
-            Customer.objects.filter(unit=self.unit).filter(Q(number__in=numbers) | Q(name_key__in=keys))
-        )
+        existing = [
+            _Stored(**values)
+            for values in Customer.objects.filter(unit=self.unit)
+            .filter(Q(number__in=numbers) | Q(name_key__in=keys))
+            .values()
+        ]
         by_number = {c.number: c for c in existing}
         by_key = {c.name_key: c for c in existing}
         changeable = set(
@@ -117,10 +130,10 @@ class _Importer:
             ).values_list("pk", flat=True)
         )
         years = {y for c in valid for (y, _k) in c.amounts}
-        finance = {
-            (f.customer_id, f.year): f
-            for f in CustomerFinancials.objects.filter(customer__in=existing, year__in=years)
-        }
+        stored_figures = CustomerFinancials.objects.filter(
+            customer_id__in=[c.pk for c in existing], year__in=years
+        ).values()
+        finance = {(values["customer_id"], values["year"]): _Stored(**values) for values in stored_figures}
 
         plans = []  # (outcome, clean, customer or None, new financials)
         for row, clean, raw, errors in chunk:
