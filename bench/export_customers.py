@@ -56,8 +56,8 @@ def main():
     print(
         f"bare openpyxl write-only dump:  {bare:7.2f} s  (values fetched into memory beforehand; peak RSS {held:.0f} MB)"
     )
-    Customer.objects.filter(unit=unit).delete()
-    print(f"ratio={export / bare:.2f}")
+    print(f"ratio={export / bare:.2f}", flush=True)
+    Customer.objects.filter(unit=unit).delete()  # slow: a history row each
 
 
 if __name__ == "__main__":
