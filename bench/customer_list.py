@@ -47,6 +47,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", action="store_true", help="leave the generated customers in the database")
     args = parser.parse_args()
     setup_django("bench-list-")
     from prospects_data import make_unit
@@ -71,7 +72,8 @@ def main():
         )
     small, big = results["1,000"][0], results[f"{args.rows:,}"][0]
     print(f"ratio={big / small:.2f}", flush=True)
-    Customer.objects.filter(unit__in=[small_unit, big_unit]).delete()  # slow: a history row each
+    if not args.keep:
+        Customer.objects.filter(unit__in=[small_unit, big_unit]).delete()  # slow: a history row each
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 limited to the user's scope by the selector."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -86,12 +86,14 @@ class CustomerFilter(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value:
             return queryset
-        contact = Contact.objects.filter(customer=OuterRef("pk"), name__icontains=value)
+        # IN (contacts matching) rather than a correlated EXISTS: the contacts are searched once and
+        # hashed instead of probed for each of 100,000 customers (350 ms → a scan of the customers).
+        contacts = Contact.objects.filter(name__icontains=value).values("customer_id")
         return queryset.filter(
             Q(name__icontains=value)
             | Q(number__icontains=value)
             | Q(location__icontains=value)
-            | Exists(contact)
+            | Q(pk__in=contacts)
         )
 
     def filter_stale(self, queryset, name, value):
@@ -102,7 +104,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(COMPLETENESS_BANDS[value][1])
 
     def filter_year(self, queryset, name, value):
-        return queryset.filter(Exists(ListEntry.objects.filter(customer=OuterRef("pk"), year=int(value))))
+        return queryset.filter(pk__in=ListEntry.objects.filter(year=int(value)).values("customer_id"))
 
     def filter_tier(self, queryset, name, value):
         year = int(self.form.cleaned_data.get("year") or timezone.localdate().year)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -405,6 +405,21 @@ def _customer_defaults() -> dict:
     return dict(_customer_defaults_cached())
 
 
+ANALYZE_AFTER_ROWS = 10_000
+_ANALYZED = (Customer, Customer.history.model, CustomerFinancials, ListEntry)
+
+
+def _refresh_statistics():
+    """After a large import, refresh PostgreSQL's statistics of the tables it filled, as autovacuum
+    would a minute later: until then the planner takes the BU for empty and the customer list's
+    first page sorted 100,000 joined rows (0.5 s) instead of reading 50 from the index (0.4 ms)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in _ANALYZED:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def result_header(result: ImportResult, key: str) -> str:
     return result.headers_by_key.get(key, BY_KEY[key].header)
 
@@ -481,6 +496,8 @@ def customers_import(
             result.applied = True
             audit_record(kind=AuditEvent.Kind.IMPORT, actor=actor, unit=unit, target=f"customers {year}",
                          detail={"partial": partial, "errors": result.errors})  # fmt: skip
+            if result.created + result.updated >= ANALYZE_AFTER_ROWS:
+                transaction.on_commit(_refresh_statistics)
     except _Rollback:
         result.applied = False
     return result

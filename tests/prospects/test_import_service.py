@@ -202,3 +202,24 @@ def test_export_only_covers_the_users_scope(org, segmgr, researcher, tmp_path):
     out = tmp_path / "export.xlsx"
     assert customers_export(actor=segmgr, target=out, unit=org.unit, year=2002) == 1
     assert load_workbook(out)["客户基本信息表"].cell(row=2, column=2).value == "上海大众"
+
+
+def test_a_large_import_refreshes_the_planner_statistics_after_commit(
+    org, researcher, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from prospects.services import imports
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER_ROWS", 2)
+    with django_capture_on_commit_callbacks() as small:
+        run(researcher, workbook(tmp_path / "one.xlsx", [row("上海大众")]), org)
+    assert small == []  # under the threshold: autovacuum's business
+    path = workbook(tmp_path / "two.xlsx", [row("中国一汽"), row("东风汽车"), row("长安汽车")])
+    with django_capture_on_commit_callbacks(execute=True) as large:
+        run(researcher, path, org)
+    assert len(large) == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'prospects_customer'")
+            assert cursor.fetchone()[0] >= 4  # analysed, this transaction's rows counted
