@@ -33,6 +33,8 @@ INTEGER_MAX = 2_147_483_647
 _PLAIN = re.compile(r"\d+(\.\d+)?")
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 _SPACED = re.compile(r"\d{1,3}( \d{3})+(\.\d+)?")
+# Invisible control characters other than tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class CellError(ValueError):
@@ -92,6 +94,11 @@ def parse_number(value, *, places: int) -> Decimal | None:
     """A number ≥ 0 with at most `places` decimals, or None for an empty cell."""
     if is_blank(value):
         return None
+    if type(value) is int or (type(value) is float and value.is_integer() and abs(value) < 2**53):
+        # The common cell (a whole number): exact as it is, no decimals to count.
+        if value < 0:
+            raise CellError(_("不能为负数"))
+        return Decimal(int(value))
     if isinstance(value, int | float | Decimal):
         number = _decimal_from_number(value)
         text = None
@@ -161,7 +168,7 @@ def parse_text(value, *, max_length: int | None) -> str:
     else:
         text = str(value)
     text = text.strip()
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+    if _CONTROL.search(text):
         # Invisible control characters (NUL and the like) corrupt exports and PostgreSQL refuses NUL.
         raise CellError(_("含有不可见的控制字符，请删除后重新导入"))
     if max_length and len(text) > max_length:

@@ -365,10 +365,13 @@ class _Importer:
 
         # The year's list, and overlap claims of other segments.
         ids = [o.customer_id for o, _c, _cust in plans]
+        stored = [cust.pk for _o, _c, cust in plans if cust is not None]  # new customers are on no list
         listed = set(
-            ListEntry.objects.filter(year=self.year, customer_id__in=ids).values_list(
+            ListEntry.objects.filter(year=self.year, customer_id__in=stored).values_list(
                 "customer_id", flat=True
             )
+            if stored
+            else ()
         )
         entries = [
             {"customer_id": cid, "year": self.year, "origin": ListEntry.Origin.IMPORT, "added_by_id": actor_id,
@@ -406,7 +409,7 @@ def _customer_defaults() -> dict:
 
 
 ANALYZE_AFTER_ROWS = 10_000
-_ANALYZED = (Customer, Customer.history.model, CustomerFinancials, ListEntry)
+_ANALYZED = (Customer, ListEntry)  # what the list pages filter and join on
 
 
 def _refresh_statistics():
