@@ -261,3 +261,23 @@ def test_resend_from_admin_puts_unknown_mail_back_in_the_queue(client, admin_use
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.status == OutboundEmail.Status.PENDING
+
+
+def test_a_sweep_racing_another_that_recorded_one_first_records_only_the_rest(
+    segmgr, buvp, monkeypatch, django_capture_on_commit_callbacks
+):
+    from prioritization.services import notifications as service
+
+    render = service._render
+
+    def racing(template, context):  # the other sweep commits segmgr's reminder meanwhile
+        if not Notification.objects.filter(key="k:race").exists():
+            Notification.objects.create(recipient=segmgr, key="k:race", subject="先到", body="", url="")
+        return render(template, context)
+
+    monkeypatch.setattr(service, "_render", racing)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _notify([segmgr, buvp], key="k:race")
+    assert [n.recipient for n in created] == [buvp]
+    assert Notification.objects.filter(key="k:race").count() == 2
+    assert [m.to for m in mail.outbox] == [[buvp.email]]  # segmgr's e-mail is the other sweep's
