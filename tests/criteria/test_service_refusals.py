@@ -64,3 +64,20 @@ def test_target_segments_refuse_duplicates_and_other_units_and_replace_the_rest(
     assert warnings == []
     kept = TargetSegment.objects.get(version=draft)
     assert (kept.segment, kept.quota_large, kept.quota_medium, kept.quota_small) == (org.elec, 12, 50, 20)
+
+
+def test_goals_are_linked_bg_to_bu_and_only_their_vps_set_them(org, bgvp, buvp, segmgr):
+    from django.core.exceptions import PermissionDenied
+
+    from criteria.services.goals import group_goals_save, unit_goals_save
+
+    with pytest.raises(PermissionDenied):
+        group_goals_save(actor=buvp, group=org.group, year=2002, mission="越权")
+    with pytest.raises(PermissionDenied):
+        unit_goals_save(actor=segmgr, unit=org.unit, year=2002, strategic_goal="越权")
+    unit_goals = unit_goals_save(actor=buvp, unit=org.unit, year=2002, customer_service_goal="48 小时内答复")
+    assert unit_goals.group_goals is None  # the BG has no goals for 2002 yet
+    group_goals = group_goals_save(actor=bgvp, group=org.group, year=2002, mission="成为制造业首选IT伙伴")
+    unit_goals.refresh_from_db()
+    assert unit_goals.group_goals == group_goals  # linked as soon as the BG records its goals
+    assert (unit_goals.customer_service_goal, unit_goals.updated_by) == ("48 小时内答复", buvp)
