@@ -500,7 +500,7 @@ def customers_import(
             audit_record(kind=AuditEvent.Kind.IMPORT, actor=actor, unit=unit, target=f"customers {year}",
                          detail={"partial": partial, "errors": result.errors})  # fmt: skip
             if result.created + result.updated >= ANALYZE_AFTER_ROWS:
-                transaction.on_commit(_refresh_statistics)
+                transaction.on_commit(_refresh_statistics, robust=True)  # data already saved
     except _Rollback:
         result.applied = False
     return result
