@@ -36,6 +36,9 @@ LEAD = 8.0  # seconds between starting the processes and the first timer
 # Beyond the sweep interval and the outages: one task's run behind a queue of others and the
 # broker reconnection of worker and beat after Redis comes back (their retry steps).
 PROCESSING_SLACK = 15.0
+# A send broken by a SIGKILL before the message's end is retried after the outbox's first backoff
+# (30 s, prioritization.services.notifications): such an e-mail may leave that much later.
+RETRY_BACKOFF = 30.0
 
 
 @pytest.fixture
@@ -176,7 +179,7 @@ def test_every_due_notification_is_sent_once_through_kills_outages_and_a_second_
     }
     assert report["remaining_due"] == 0
     assert report["max_recorded_lateness"] <= bound
-    assert report["max_mailed_lateness"] <= bound
+    assert report["max_mailed_lateness"] <= bound + RETRY_BACKOFF
 
 
 def test_the_embedded_redis_never_evicts(tmp_path):
