@@ -12,7 +12,9 @@ class PrioritizationConfig(AppConfig):
         import openpyxl.xml
         from django.core.exceptions import ImproperlyConfigured
 
-        from prioritization import signals  # noqa: F401 - connects the audit receivers
+        from prioritization import listcache, signals  # noqa: F401 - connects the audit receivers
+
+        listcache.connect()  # list pages' cached figures follow every change of a BU's lists
 
         if not openpyxl.xml.DEFUSEDXML:
             raise ImproperlyConfigured(

@@ -15,6 +15,18 @@ settings.register_profile("workbench", deadline=None, suppress_health_check=[Hea
 settings.load_profile("workbench")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: the database is rolled back between tests (ids are
+    reused on SQLite), values cached by one test must not answer the next."""
+    from django.core.cache import cache
+
+    from prioritization import listcache
+
+    cache.clear()
+    listcache._unavailable_until = 0.0  # a test without a cache does not leave the next one without
+
+
 @pytest.fixture
 def org(db):
     """BG "ITS" → BU "MFG" → segments AUTO and ELEC; and a foreign BG "OTH" → BU "OTHBU" → "OSEG"."""

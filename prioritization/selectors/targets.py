@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from prioritization import listcache
 from prioritization.access import ACCOUNT_SCOPED_ROLES, CAPABILITIES, Action, scope_for
 from prioritization.models import ContactLog, Target
 from prioritization.tiers import Tier
@@ -124,15 +125,21 @@ RANKED = (
 TARGET_TIERS = (Tier.TIER1, Tier.TIER2, Tier.TIER3)
 
 
-def page_of(customers, number, per_page: int = 50, *, count: int | None = None):
+def page_of(customers, number, per_page: int = 50, *, count: int | None = None, unit_id=None):
     """A Paginator page of a ranked customer queryset: the ranking runs on ids alone (narrow rows
     sort several times faster than whole customers with their relations), then the page's
-    customers are read by id with the queryset's annotations and relations, in ranked order."""
-    paginator = Paginator(customers.values_list("pk", flat=True), per_page)
+    customers are read by id with the queryset's annotations and relations, in ranked order.
+    With `unit_id` (a queryset of that BU's customers) the count and the page's ids come from the
+    list cache while the BU has not changed; the customers are always read fresh."""
+    ranked = customers.values_list("pk", flat=True)
+    paginator = Paginator(ranked, per_page)
     if count is not None:
         paginator.count = count  # already counted by the caller
+    elif unit_id is not None:
+        paginator.count = listcache.cached(unit_id, "count", ranked, ranked.count)
     page = paginator.get_page(number)
-    ids = list(page.object_list)
+    sliced = page.object_list
+    ids = list(sliced) if unit_id is None else listcache.cached(unit_id, "ids", sliced, lambda: list(sliced))
     by_id = {c.pk: c for c in customers.order_by().filter(pk__in=ids)} if ids else {}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     return page
@@ -168,14 +175,21 @@ def target_rows(*, user, unit, year: int, segment=None, size="", ownership="", t
     return rows
 
 
-def decided_tier_counts(customers) -> dict[str, int]:
+def decided_tier_counts(customers, *, unit_id=None) -> dict[str, int]:
     """Decided tiers of a `target_customers` queryset, counted in SQL: {tier: n} for every tier.
     Grouped over the rows that have a tier (an inner join), apart from the list's total: one pass
-    counting both would outer-join every listed customer to its target."""
+    counting both would outer-join every listed customer to its target. With `unit_id`: through
+    the list cache."""
     counts = dict.fromkeys(Tier.values, 0)
-    for tier, n in (
+    grouped = (
         customers.filter(t__tier__in=Tier.values).order_by().values_list("t__tier").annotate(n=Count("pk"))
-    ):
+    )
+    rows = (
+        list(grouped)
+        if unit_id is None
+        else listcache.cached(unit_id, "tiers", grouped, lambda: list(grouped))
+    )
+    for tier, n in rows:
         counts[tier] = n
     return counts
 
@@ -430,20 +444,29 @@ def pipeline_board(*, user, unit, year: int, segment=None, cards: int = PIPELINE
     from prospects.models import DevelopmentStatus
 
     customers = pipeline_customers(user=user, unit=unit, year=year, segment=segment)
+    grouped = customers.order_by().values_list("segment_id", "development_status").annotate(n=Count("pk"))
     counts = {
         (segment_id, status): n
-        for segment_id, status, n in customers.order_by()
-        .values_list("segment_id", "development_status")
-        .annotate(n=Count("pk"))
+        for segment_id, status, n in listcache.cached(unit.pk, "columns", grouped, lambda: list(grouped))
     }
     if not counts:
         return []
-    first = customers.annotate(
-        column_rank=Window(
-            RowNumber(), partition_by=[F("segment_id"), F("development_status")], order_by=list(RANKED[1:])
+    first = (
+        customers.annotate(
+            column_rank=Window(
+                RowNumber(),
+                partition_by=[F("segment_id"), F("development_status")],
+                order_by=list(RANKED[1:]),
+            )
         )
-    ).filter(column_rank__lte=cards)
-    rows = with_targets(first, year=year)
+        .filter(column_rank__lte=cards)
+        .values_list("pk", flat=True)
+    )
+    # The cards' ids from the list cache (the window ranks every customer of the board); the
+    # cards themselves are read fresh.
+    ids = listcache.cached(unit.pk, "cards", first, lambda: list(first))
+    by_id = {c.pk: c for c in customers.order_by().filter(pk__in=ids)}
+    rows = with_targets([by_id[pk] for pk in ids if pk in by_id], year=year)
     last = last_status_changes(c.pk for c, _t in rows)
     boards = {}
     for customer, target in rows:

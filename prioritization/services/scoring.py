@@ -23,7 +23,7 @@ from criteria.models import CriteriaVersion
 from criteria.rules import rule_values, suggest_score
 from criteria.selectors import active_version_for
 from criteria.services.versions import version_freeze
-from prioritization import scoring
+from prioritization import listcache, scoring
 from prioritization.access import Action, scope_for
 from prioritization.models import Scorecard, Target
 from prospects.models import Customer, CustomerFinancials, ListEntry
@@ -533,6 +533,7 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
     integer_rule = bool(n_attr and len(specs) - n_attr and w_attr > 0 and w_feas > 0)
     packed = _packable(w_attr, w_feas)
     stamp = connection.ops.adapt_datetimefield_value(now)
+    listcache.bump(unit.pk)  # targets written in SQL: no model signal tells the list pages
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The rank and insert-order sorts of 100,000 rows fit in memory instead of spilling.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from prioritization import listcache
 from prioritization.access import Action, scope_for
 from prioritization.models import (
     AuditEvent,
@@ -83,6 +84,7 @@ def tiers_accept_proposals(*, actor, unit, year: int, customer_ids=None, segment
         bulk_update_with_history(
             changed, Target, ["tier", "decided_by", "decided_at"], default_user=actor, batch_size=500
         )
+        listcache.bump(unit.pk)  # a bulk update sends no model signal
     return len(changed)
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from criteria.models import CriteriaVersion
 from criteria.models.versions import IN_FORCE
-from prioritization import scoring
+from prioritization import listcache, scoring
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Segment, Target
 from prioritization.selectors.targets import (
@@ -144,7 +144,7 @@ def scoring_overview(request):
     ordered = (
         customers.order_by("segment__code", "number", "pk") if place.version is not None else customers.none()
     )
-    page = page_of(ordered, request.GET.get("page"))
+    page = page_of(ordered, request.GET.get("page"), unit_id=place.unit.pk)
     if place.version is not None:
         specs = criterion_specs(place.version)
         from django.db.models import Count
@@ -403,7 +403,9 @@ def scoring_grid_row(request, pk):
             "year": year,
             # Refused: the row keeps the revision it showed, so every further change of it is refused
             # too until the page is reloaded with the other person's scores.
-            "revision": scorecard_revision(evaluator=request.user, customer=customer) if saved else raw_revision,
+            "revision": scorecard_revision(evaluator=request.user, customer=customer)
+            if saved
+            else raw_revision,
         },
     )
 
@@ -576,15 +578,27 @@ def matrix(request):
         user=request.user, unit=place.unit, year=place.year, segment=place.segment, **filters
     )
     thresholds = thresholds_of(place.version) if place.version else scoring.Thresholds()
-    totals = customers.order_by().aggregate(
-        scored=Count("pk", filter=Q(t__incomplete=False)),
-        incomplete=Count("pk", filter=Q(t__isnull=True) | Q(t__incomplete=True)),
+    unit_id = place.unit.pk
+    totals = listcache.cached(
+        unit_id,
+        "matrix-totals",
+        customers,
+        lambda: customers.order_by().aggregate(
+            scored=Count("pk", filter=Q(t__incomplete=False)),
+            incomplete=Count("pk", filter=Q(t__isnull=True) | Q(t__incomplete=True)),
+        ),
     )
     scored = customers.filter(t__incomplete=False)
     query = place.query + "".join(f"&{k}={v}" for k, v in filters.items() if v)
     if totals["scored"] > MATRIX_POINT_CAP:
         mode, points, segments = "cells", [], []
-        cells = _matrix_cells(scored, thresholds)
+        # (the thresholds are part of the cached statement: the cells are counted around them)
+        cells = listcache.cached(
+            unit_id,
+            "matrix-cells",
+            _with_cells(scored, thresholds),
+            lambda: _matrix_cells(scored, thresholds),
+        )
     else:
         mode, cells = "points", []
         points, segments = _matrix_points(scored)
@@ -592,7 +606,9 @@ def matrix(request):
     table = scored
     if cell is not None:
         table = _with_cells(scored, thresholds).filter(a_cell=cell[0], f_cell=cell[1])
-    page = page_of(table, request.GET.get("page"), count=totals["scored"] if cell is None else None)
+    page = page_of(
+        table, request.GET.get("page"), count=totals["scored"] if cell is None else None, unit_id=unit_id
+    )
     rows = with_targets(page.object_list, year=place.year)
     data = {
         "mode": mode,
@@ -705,8 +721,8 @@ def tiers(request):
         tier=tier_filter if tier_filter in [*Tier.values, "incomplete"] else "",
         **_filters(request),
     )
-    counts = decided_tier_counts(customers)
-    page = page_of(customers, request.GET.get("page"))
+    counts = decided_tier_counts(customers, unit_id=place.unit.pk)
+    page = page_of(customers, request.GET.get("page"), unit_id=place.unit.pk)
     rows = with_targets(page.object_list, year=place.year)
     stability = {}
     warnings = []
@@ -880,7 +896,7 @@ def owners(request):
     customers = target_customers(
         user=request.user, unit=place.unit, year=place.year, segment=place.segment
     ).filter(t__tier__in=TARGET_TIERS)
-    page = page_of(customers, request.GET.get("page"))
+    page = page_of(customers, request.GET.get("page"), unit_id=place.unit.pk)
     rows = with_targets(page.object_list, year=place.year)
     from prioritization.forms import BulkOwnersForm
 

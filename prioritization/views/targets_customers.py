@@ -83,7 +83,9 @@ def _posted_version(request, customer) -> int:
 def _next(request, default: str) -> str:
     url = request.POST.get("next") or ""
     # Only a path of this site: a bare word would be taken for a view name by redirect() (a 500).
-    if url.startswith("/") and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, {request.get_host()}, request.is_secure()
+    ):
         return url
     return default
 
@@ -203,7 +205,7 @@ def pipeline(request):
         customers = pipeline_customers(
             user=request.user, unit=place.unit, year=place.year, segment=place.segment, status=status
         )
-        page = page_of(customers, request.GET.get("page"))
+        page = page_of(customers, request.GET.get("page"), unit_id=place.unit.pk)
         rows = with_targets(page.object_list, year=place.year)
         last = last_status_changes(c.pk for c, _t in rows)
         column = {

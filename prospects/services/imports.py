@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from criteria.selectors import size_bands_for
+from prioritization import listcache
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent, BusinessUnit, Segment
 from prioritization.services.audit import audit_record
@@ -497,6 +498,7 @@ def customers_import(
             if dry_run or (result.errors and not partial):
                 raise _Rollback
             result.applied = True
+            listcache.bump(unit.pk)  # rows written in bulk: no model signal tells the list pages
             audit_record(kind=AuditEvent.Kind.IMPORT, actor=actor, unit=unit, target=f"customers {year}",
                          detail={"partial": partial, "errors": result.errors})  # fmt: skip
             if result.created + result.updated >= ANALYZE_AFTER_ROWS:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from criteria.selectors import target_segments_for
+from prioritization import listcache
 from prioritization.access import Action, scope_for
 from prospects.models import Customer, ListEntry, SegmentClaim, SizeClass
 
@@ -29,14 +30,17 @@ def segment_progress(request):
         year = timezone.localdate().year
     targets = target_segments_for(unit=unit, year=year)
     entries = scope.filter(ListEntry.objects.filter(year=year, customer__unit=unit), Action.VIEW)
-    counts = {
-        (row["customer__segment_id"], row["customer__size_class"]): row["n"]
-        for row in entries.values("customer__segment_id", "customer__size_class").annotate(n=Count("id"))
-    }
+    listed = entries.values_list("customer__segment_id", "customer__size_class").annotate(n=Count("id"))
     claims = scope.filter(SegmentClaim.objects.filter(year=year, customer__unit=unit), Action.VIEW)
-    for row in claims.values("segment_id", "customer__size_class").annotate(n=Count("id")):
-        key = (row["segment_id"], row["customer__size_class"])
-        counts[key] = counts.get(key, 0) + row["n"]
+    claimed = claims.values_list("segment_id", "customer__size_class").annotate(n=Count("id"))
+    # Counted over the BU's whole list: through the list cache while the BU has not changed.
+    counts = {}
+    for rows in (
+        listcache.cached(unit.pk, "segment-sizes", listed, lambda: list(listed)),
+        listcache.cached(unit.pk, "segment-claims", claimed, lambda: list(claimed)),
+    ):
+        for segment_id, size, n in rows:
+            counts[(segment_id, size)] = counts.get((segment_id, size), 0) + n
     segments = []
     for target in targets:
         segment = target["segment"]

@@ -214,11 +214,11 @@ def test_a_large_import_refreshes_the_planner_statistics_after_commit(
     monkeypatch.setattr(imports, "ANALYZE_AFTER_ROWS", 2)
     with django_capture_on_commit_callbacks() as small:
         run(researcher, workbook(tmp_path / "one.xlsx", [row("上海大众")]), org)
-    assert small == []  # under the threshold: autovacuum's business
+    assert imports._refresh_statistics not in small  # under the threshold: autovacuum's business
     path = workbook(tmp_path / "two.xlsx", [row("中国一汽"), row("东风汽车"), row("长安汽车")])
     with django_capture_on_commit_callbacks(execute=True) as large:
         run(researcher, path, org)
-    assert len(large) == 1
+    assert large.count(imports._refresh_statistics) == 1
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'prospects_customer'")

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prioritization.models import Target
+from prioritization.services.targets import tier_set
 from prioritization.tiers import Tier
 from prospects.models import Customer, ListEntry
 from tests.factories import CustomerFactory
@@ -82,7 +83,9 @@ def test_tiers_page_ranks_filters_counts_and_paginates_in_sql(ctx, client):
     shown = {row["customer"].name for row in incomplete.context["table"]}
     assert {"规模公司0060", "规模公司0061", "规模公司0062"} <= shown
     assert all(row["target"] is None or row["target"].incomplete for row in incomplete.context["table"])
-    Target.objects.filter(customer__name="规模公司0001").update(tier=Tier.TIER2, manual_reason="测试")
+    tier_set(
+        actor=ctx.buvp, customer=Customer.objects.get(name="规模公司0001"), year=YEAR, tier=Tier.TIER2, reason="测试"
+    )
     counted = client.get(reverse("prioritization:tiers") + Q)
     assert counted.context["counts"] == {"tier1": 0, "tier2": 1, "tier3": 0, "no": 0}
     only_tier2 = client.get(reverse("prioritization:tiers") + Q + "&tier=tier2")
