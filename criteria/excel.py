@@ -278,14 +278,21 @@ def version_workbook_read(data: bytes):
                 continue
             try:
                 value = _decimal(row["值"])
-                if field.startswith("capacity") and value is not None:
-                    value = _int(value)
             except ValueError:
                 errors.append(
                     _("%(sheet)s 第 %(row)s 行：“%(value)s”不是数字")
                     % {"sheet": SETTINGS_SHEET, "row": number, "value": row["值"]}
                 )
                 continue
+            if field.startswith("capacity") and value is not None:
+                try:
+                    value = _int(value)
+                except ValueError:
+                    errors.append(
+                        _("%(sheet)s 第 %(row)s 行：容量“%(value)s”须为整数")
+                        % {"sheet": SETTINGS_SHEET, "row": number, "value": row["值"]}
+                    )
+                    continue
             if value is None and not field.startswith("capacity"):
                 continue
             settings[field] = value

@@ -58,7 +58,8 @@ def customer_history(customer: Customer, *, limit: int = 30) -> list[dict]:
         if len(changes) >= limit:
             break
         if older is None:
-            if len(records) <= limit:
+            # The oldest record read is the creation only when it is one (limit + 1 were read).
+            if newer.history_type == "+":
                 changes.append({"record": newer, "fields": [], "created": True})
             continue
         delta = newer.diff_against(

@@ -246,7 +246,7 @@ def test_every_bad_row_of_every_sheet_is_reported_at_once():
         f"{PRINCIPLES_SHEET} 第 3 行：级别应为 一级/二级/三级/不考虑",
         f"{PRINCIPLES_SHEET} 第 4 行：联系频率必须是整数天数",
         f"{SETTINGS_SHEET} 第 2 行：“高”不是数字",
-        f"{SETTINGS_SHEET} 第 3 行：“2.5”不是数字",
+        f"{SETTINGS_SHEET} 第 3 行：容量“2.5”须为整数",
         f"{SEGMENTS_SHEET} 第 2 行：配额必须是整数",
     ]
     # the good rows are still read (the service applies nothing when there are errors)

@@ -91,16 +91,20 @@ def test_history_is_capped_at_the_limit_newest_first(buvp, customers):
     assert not any(c["created"] for c in changes)
 
 
-def test_the_creation_is_not_claimed_when_the_history_may_be_longer_than_shown(buvp, customers):
-    """Only limit + 1 records are read: the oldest of them is shown as the creation only when
-    fewer records than that exist, even if a no-op save left room in the list."""
+def test_the_creation_shows_when_a_no_op_save_left_room_in_the_list(buvp, customers):
+    """Only limit + 1 records are read: the oldest of them is shown as the creation when it is
+    one, even if a save that changed nothing visible took a place in the records read."""
     customer = customers.auto
     customer_update(actor=buvp, customer=customer, employees=100)
     customer_update(actor=buvp, customer=customer, employees=100)  # no visible change
     changes = customer_history(customer, limit=2)
-    assert [([f["new"] for f in c["fields"]], c["created"]) for c in changes] == [([100], False)]
-    changes = customer_history(customer, limit=3)
-    assert [c["created"] for c in changes] == [False, True]
+    assert [([f["new"] for f in c["fields"]], c["created"]) for c in changes] == [([100], False), ([], True)]
+    changes = customer_history(customer, limit=1)
+    assert [([f["new"] for f in c["fields"]], c["created"]) for c in changes] == []  # only the no-op save read
+    customer_update(actor=buvp, customer=customer, employees=200)
+    changes = customer_history(customer, limit=2)
+    # three records read (200, the no-op, 100): the oldest is no creation and has nothing to diff
+    assert [([f["new"] for f in c["fields"]], c["created"]) for c in changes] == [([200], False)]
 
 
 def test_a_customer_written_in_bulk_without_history_has_an_empty_history(org):
