@@ -56,15 +56,17 @@ def main(argv: list[str]) -> int:
     children: list[tuple[str, subprocess.Popen]] = []
 
     def shutdown(*_args):
+        # One at a time, Redis last: the worker's warm shutdown (and beat's) still reach their broker
+        # instead of retrying a Redis stopped at the same moment until they are killed.
         for name, process in reversed(children):
             if process.poll() is None:
                 print(f"stopping {name} …", flush=True)
                 process.terminate()
-        for _name, process in reversed(children):
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=5)
 
     signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:

@@ -106,7 +106,7 @@ def test_make_run_comes_up_and_stops_cleanly(running):
         raise
 
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=40) == 0
+    assert process.wait(timeout=60) == 0  # four children stopped one after the other
     with pytest.raises(OSError):
         get(f"{url}/healthz/")
     # Nothing it started is left behind in its process group.
