@@ -69,6 +69,9 @@ def main(argv: list[str]) -> int:
                 process.wait(timeout=5)
 
     signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C stops everything even when this was started with SIGINT ignored (a shell starting it
+    # in the background without job control makes it ignored, and Python then keeps ignoring it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if not env.get("REDIS_URL"):
             redis = embedded_redis.start(options.redis_port, var_dir / "redis")
