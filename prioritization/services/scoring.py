@@ -299,47 +299,11 @@ def _uneven_evaluations(customer_ids, specs, thresholds):
     return {cid: scoring.evaluate(dict(per_customer[cid]), specs, thresholds) for cid in customer_ids}
 
 
-def _aggregates(version):
-    """customer id → (Σ attractiveness tenths×weight, Σ feasibility, evaluators) for customers every
-    evaluator of whom scored every criterion, and the list of the other (uneven) customers."""
-    specs = criterion_specs(version)
-    n_attr = sum(1 for s in specs if s.dimension == scoring.ATTRACTIVENESS)
-    n_feas = len(specs) - n_attr
-    even, uneven = {}, []
-    with connection.cursor() as cursor:
-        cursor.execute(_aggregate_sql(version, specs))
-        for customer_id, a_sum, f_sum, a_rows, f_rows, evaluators in cursor.fetchall():
-            if a_rows == n_attr * evaluators and f_rows == n_feas * evaluators and n_attr and n_feas:
-                even[customer_id] = (int(a_sum), int(f_sum), evaluators)
-            else:
-                uneven.append(customer_id)
-    return specs, even, uneven
-
-
 def _weights(specs):
     return (
         sum(s.weight for s in specs if s.dimension == scoring.ATTRACTIVENESS),
         sum(s.weight for s in specs if s.dimension == scoring.FEASIBILITY),
     )
-
-
-def evaluations_for(*, version, customer_ids=None) -> dict[int, scoring.Evaluation]:
-    """customer id → Evaluation for every customer with at least one score on the version."""
-    specs, even, uneven = _aggregates(version)
-    thresholds = thresholds_of(version)
-    w_attr, w_feas = _weights(specs)
-    wanted = None if customer_ids is None else set(customer_ids)
-    result = {}
-    for customer_id, (a_sum, f_sum, evaluators) in even.items():
-        if wanted is None or customer_id in wanted:
-            a, f, tier = scoring.tier_from_sums(
-                a_sum, 10 * w_attr * evaluators, f_sum, 10 * w_feas * evaluators, thresholds
-            )
-            result[customer_id] = scoring.Evaluation(a, f, tier)
-    uneven = [c for c in uneven if wanted is None or c in wanted]
-    if uneven:
-        result.update(_uneven_evaluations(uneven, specs, thresholds))
-    return result
 
 
 def _recompute_sql(specs, segment_ids=None) -> str:
