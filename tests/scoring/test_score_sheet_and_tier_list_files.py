@@ -80,6 +80,17 @@ def _stored(evaluator, customer):
     )
 
 
+def _changed_after_export(ctx, specs):
+    """The BU VP changes the segment manager's first score of 中国一汽 after the sheet went out."""
+    scorecard_record(
+        actor=ctx.buvp,
+        customer=ctx.customers.auto,
+        version=ctx.version,
+        evaluator=ctx.segmgr,
+        entries=[ScoreInput(specs[0].key, D("8"), override_reason="面谈后调整")],
+    )
+
+
 def _read(ctx, file):
     return scoresheet_read(file, actor=ctx.segmgr, unit=ctx.org.unit, version=ctx.version)
 
@@ -221,13 +232,7 @@ def test_an_export_mark_with_a_blank_line_still_detects_a_later_change(ctx, spec
     wb.save(damaged)
     damaged.seek(0)
     # after the export the BU VP records the segment manager's first score of 一汽
-    scorecard_record(
-        actor=ctx.buvp,
-        customer=ctx.customers.auto,
-        version=ctx.version,
-        evaluator=ctx.segmgr,
-        entries=[ScoreInput(specs[0].key, D("8"), override_reason="面谈后调整")],
-    )
+    _changed_after_export(ctx, specs)
     filled = _fill(damaged, {ctx.customers.auto.name: [6] * len(specs)})
     result = scores_import(
         actor=ctx.segmgr, evaluator=ctx.segmgr, unit=ctx.org.unit, year=YEAR, file=filled, dry_run=True
@@ -240,13 +245,7 @@ def test_an_export_mark_with_a_blank_line_still_detects_a_later_change(ctx, spec
 
 def test_a_conflict_is_reported_next_to_a_row_whose_customer_is_unknown(ctx, specs):
     sheet = _export(ctx)
-    scorecard_record(
-        actor=ctx.buvp,
-        customer=ctx.customers.auto,
-        version=ctx.version,
-        evaluator=ctx.segmgr,
-        entries=[ScoreInput(specs[0].key, D("8"), override_reason="面谈后调整")],
-    )
+    _changed_after_export(ctx, specs)
     filled = _fill(
         sheet,
         {ctx.customers.auto.name: [6] * len(specs)},
@@ -265,13 +264,7 @@ def test_a_conflict_is_reported_next_to_a_row_whose_customer_is_unknown(ctx, spe
 
 def test_an_untouched_exported_sheet_imports_nothing_and_is_still_audited(ctx, specs):
     sheet = _export(ctx)
-    scorecard_record(
-        actor=ctx.buvp,
-        customer=ctx.customers.auto,
-        version=ctx.version,
-        evaluator=ctx.segmgr,
-        entries=[ScoreInput(specs[0].key, D("8"), override_reason="面谈后调整")],
-    )
+    _changed_after_export(ctx, specs)
     before = Scorecard.objects.count()
     result = scores_import(actor=ctx.segmgr, evaluator=ctx.segmgr, unit=ctx.org.unit, year=YEAR, file=sheet)
     assert result.as_of is not None  # marked, but no score in the sheet to compare
