@@ -254,7 +254,8 @@ def scorecard_record(
     if written:
         version_freeze(version=version)
     if recompute:
-        scores_recompute(unit=customer.unit, year=version.year, version=version)
+        # Only the customer's segment: its rank is within the segment, nothing else can change.
+        scores_recompute(unit=customer.unit, year=version.year, version=version, segment=customer.segment)
     return written
 
 
@@ -362,7 +363,9 @@ def _packable(w_attr: int, w_feas: int) -> bool:
     return most < 2**31
 
 
-def _aggregate_table_sql(specs, packed: bool) -> str:
+def _aggregate_table_sql(specs, packed: bool, one_segment: bool = False) -> str:
+    """The temporary table of the listed customers with their aggregates; `one_segment`: only the
+    customers of the segment given as the last parameter (ranks are per segment)."""
     listed, customers, cards = ListEntry._meta.db_table, Customer._meta.db_table, Scorecard._meta.db_table
     ids = ",".join(str(int(s.key)) for s in specs) or "NULL"
 
@@ -386,6 +389,10 @@ def _aggregate_table_sql(specs, packed: bool) -> str:
             f" SUM(sc.score_tenths * CASE sc.criterion_id {feas or 'WHEN 0 THEN 0'} ELSE 0 END) AS f_sum"
         )
     temporary = "TEMPORARY TABLE" if connection.vendor == "postgresql" else "TEMP TABLE"
+    only_cards = only_listed = ""
+    if one_segment:
+        only_cards = f" AND sc.customer_id IN (SELECT c2.id FROM {customers} c2 WHERE c2.segment_id = %s)"  # noqa: S608
+        only_listed = " AND c.segment_id = %s"
     return (
         f"CREATE {temporary} {AGGREGATE_TABLE} AS"  # noqa: S608
         " SELECT le.customer_id AS customer_id, c.segment_id AS segment_id, c.name AS name,"
@@ -394,9 +401,9 @@ def _aggregate_table_sql(specs, packed: bool) -> str:
         f" LEFT JOIN (SELECT sc.customer_id AS customer_id, {sums}, COUNT(*) AS n_rows,"
         " COUNT(DISTINCT sc.evaluator_id) AS evaluators"
         # The (year, customer) index reads the rows in customer order: no sort for the GROUP BY.
-        f" FROM {cards} sc WHERE sc.year = %s AND sc.criterion_id IN ({ids}) GROUP BY sc.customer_id) agg"
-        " ON agg.customer_id = le.customer_id"
-        " WHERE le.year = %s AND c.unit_id = %s"
+        f" FROM {cards} sc WHERE sc.year = %s AND sc.criterion_id IN ({ids}){only_cards}"
+        " GROUP BY sc.customer_id) agg ON agg.customer_id = le.customer_id"
+        f" WHERE le.year = %s AND c.unit_id = %s{only_listed}"
     )
 
 
@@ -481,8 +488,9 @@ def _counts_sql(segment) -> str:
 @transaction.atomic
 def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -> dict[str, int]:
     """Recompute the dimension scores, rank (综合排名, within each segment) and proposed tier of every
-    customer on the BU's list for `year`; decided and manual tiers stay. Only changed rows are written.
-    Returns the counts of the `score` command's summary (narrowed to `segment` when given).
+    customer on the BU's list for `year` (of `segment` only when given: ranks are per segment, so
+    the others cannot change); decided and manual tiers stay. Only changed rows are written.
+    Returns the counts of the `score` command's summary (of `segment` when given).
 
     The cost stays close to one read of the score rows: one aggregate pass in the database, one
     INSERT … ON CONFLICT computing the rule in integers (exactly as the Fraction rule: tested on
@@ -507,7 +515,11 @@ def scores_recompute(*, unit, year: int, segment=None, version=None, now=None) -
             # ran 100,000 × 100,000 comparisons (the score benchmark did not finish in minutes).
             cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"DROP TABLE IF EXISTS {AGGREGATE_TABLE}")
-        cursor.execute(_aggregate_table_sql(specs, packed), [year, year, unit.pk])
+        if segment is not None:
+            params = [year, segment.pk, year, unit.pk, segment.pk]
+        else:
+            params = [year, year, unit.pk]
+        cursor.execute(_aggregate_table_sql(specs, packed, one_segment=segment is not None), params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {AGGREGATE_TABLE}")
         if integer_rule:

@@ -112,3 +112,28 @@ def test_recomputing_as_a_user_needs_scoring_or_tier_rights_in_the_unit(ctx, res
     counts = scores_recompute_as(actor=ctx.segmgr, unit=ctx.org.unit, year=YEAR, segment=ctx.org.auto)
     assert counts["tier1"] == 1 and counts["scored"] == 2  # AUTO: the scored customer and the owned one
     assert counts["incomplete"] == 1
+
+
+def test_a_segment_recompute_and_a_scorecard_save_touch_only_that_segment(ctx, score_all):
+    auto, elec = ctx.customers.auto, ctx.customers.elec
+    score_all(ctx.buvp, elec, ctx.version, {"attractiveness": D("8"), "feasibility": D("8")})
+    elec_target = Target.objects.get(customer=elec, year=YEAR)
+    assert elec_target.proposed_tier == "tier1" and elec_target.rank == 1
+    # The ELEC save recomputed ELEC only: AUTO's customers have no target yet.
+    assert not Target.objects.filter(customer=auto, year=YEAR).exists()
+    Target.objects.filter(pk=elec_target.pk).update(rank=99, proposed_tier="no")  # a stale row
+
+    score_all(ctx.buvp, auto, ctx.version, {"attractiveness": D("4"), "feasibility": D("7")})
+    assert Target.objects.get(customer=auto, year=YEAR).proposed_tier == "tier2"
+    elec_target.refresh_from_db()
+    assert (elec_target.rank, elec_target.proposed_tier) == (99, "no")  # AUTO's save left ELEC alone
+
+    counts = scores_recompute(unit=ctx.org.unit, year=YEAR, segment=ctx.org.auto)
+    assert counts["tier2"] == 1 and counts["incomplete"] == 1 and counts["scored"] == 2
+    elec_target.refresh_from_db()
+    assert elec_target.rank == 99  # `score --segment AUTO` does not write ELEC either
+
+    counts = scores_recompute(unit=ctx.org.unit, year=YEAR)  # the whole BU puts it right
+    elec_target.refresh_from_db()
+    assert (elec_target.rank, elec_target.proposed_tier) == (1, "tier1")
+    assert counts["tier1"] == 1 and counts["tier2"] == 1 and counts["scored"] == 3

@@ -13,7 +13,8 @@ from prioritization.services.scoring import NoCriteriaVersion, scores_recompute,
 class Command(BaseCommand):
     help = (
         "Recompute weighted attractiveness/feasibility scores, ranks (综合排名, within each segment) and "
-        "proposed tiers of the BU's list for the year; decided and manual tiers stay. Acts as --as "
+        "proposed tiers of the BU's list for the year (--segment: of that segment only); decided and "
+        "manual tiers stay. Acts as --as "
         "USERNAME (default: a superuser). Last line: scored=N tier1=N tier2=N tier3=N no=N incomplete=N"
     )
 
