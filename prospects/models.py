@@ -10,12 +10,14 @@ from simple_history.models import HistoricalRecords
 
 from prioritization.models import BusinessUnit, Segment
 from prioritization.scopepaths import ScopePaths
+from prospects.text import strip_invisible
 
 
 def normalize_name(name: str) -> str:
     """The key a company name is matched by within a BU: NFKC (full-width → half-width), trimmed,
-    inner white space removed, case folded. "上海大众 " and "上海　大众" are the same company."""
-    text = unicodedata.normalize("NFKC", name or "")
+    inner white space and invisible characters removed, case folded. "上海大众 ", "上海　大众" and
+    "上海大众" followed by a zero-width space are the same company."""
+    text = unicodedata.normalize("NFKC", strip_invisible(name or ""))
     return "".join(text.split()).casefold()
 
 

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from prospects.text import strip_invisible
+
 SHEET_NAME = "客户基本信息表"
 INSTRUCTIONS_SHEET = "填写说明"
 HEADER_SEARCH_ROWS = 10
@@ -28,7 +30,7 @@ class Column:
 
 def normalize_header(text) -> str:
     """Full-width → half-width (NFKC: （）→ ()), every white space and line break removed, case folded."""
-    text = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    text = unicodedata.normalize("NFKC", strip_invisible("" if text is None else str(text)))
     return "".join(text.split()).casefold()
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import unescape as xml_unescape
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -17,7 +19,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from prospects.excel.columns import COLUMNS, HEADER_SEARCH_ROWS, SHEET_NAME, Column, match_header
+from prospects.excel.columns import (
+    COLUMNS,
+    HEADER_SEARCH_ROWS,
+    SHEET_NAME,
+    Column,
+    match_header,
+    normalize_header,
+)
 
 # A workbook is a zip of XML. Its members may inflate to at most this many times the upload limit,
 # and no member may claim a compression ratio above MAX_RATIO (a "zip bomb" claims thousands).
@@ -30,45 +39,110 @@ class WorkbookError(Exception):
 
 
 MAX_GRID_CELLS = 4_000_000  # rows × columns the sheet may span (calamine allocates the dense grid)
-_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# A cell with content: not self-closing (<c r="B2" s="3"/> is only formatting: pre-formatted empty
+# rows down to row 150,000 are no data). Tags may carry a namespace prefix (<x:c …>).
+_CONTENT_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+_ELEMENT_START = re.compile(rb"<(?:\w+:)?(?:c|row)\b")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+# An error value saved by Excel (#N/A from a failed VLOOKUP, #DIV/0!…): calamine reads it as empty.
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>.*?'
+    rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
+    re.S,
+)
+# A formula never calculated (written by a program, not saved by Excel): no value, or an empty one
+# (<v/>) in a cell that is not of text type (an empty text result, t="str", is a real empty value).
+_UNCALCULATED = re.compile(
+    rb'<(?:\w+:)?c\b(?![^>]*\bt="str")[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+CHUNK_BYTES = 1 << 20
 
 
-def sheet_extent(path, sheet_name: str) -> tuple[int, int]:
-    """(last row, last column) referenced by the cells of `sheet_name`, read by streaming its XML
-    (no dense grid). (0, 0) when the sheet's part cannot be found (calamine then reports it)."""
+def _column_number(letters: bytes) -> int:
+    """1-based column number of "A", "AB"…"""
+    column = 0
+    for ch in letters:
+        column = column * 26 + ch - 64
+    return column
+
+
+class CellProblem(str):
+    """A cell that shows something in Excel but holds no value the importer can read; the row gets
+    an error naming it. Text (its error value or formula), so a rejected-rows file shows it."""
+
+
+class ErrorValue(CellProblem):
+    """An error value saved by Excel: "#N/A" (a failed VLOOKUP), "#DIV/0!"…"""
+
+
+class UncalculatedFormula(CellProblem):
+    """A formula with no saved result (written by a program, never calculated by Excel): "=B2*2"."""
+
+
+@dataclass
+class SheetScan:
+    last_row: int = 0  # of the last cell with content (1-based)
+    last_column: int = 0  # of the rightmost cell with content (1-based)
+    problems: dict = field(default_factory=dict)  # (row 1-based, column 0-based) → CellProblem
+
+
+def scan_sheet(path, sheet_name: str) -> SheetScan:
+    """Streams the XML of `sheet_name` (no dense grid): the extent of the cells with content, and
+    the cells that hold an error value or an uncalculated formula. An empty scan when the sheet's
+    part cannot be found (calamine then reports it)."""
+    scan = SheetScan()
     with zipfile.ZipFile(path) as archive:
         try:
             book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
             rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         except (KeyError, ElementTree.ParseError, DefusedXmlException):
-            return 0, 0
+            return scan
         rel_id = next(
             (e.get(_NS_REL) for e in book.iter() if e.tag.endswith("}sheet") and e.get("name") == sheet_name),
             None,
         )
         target = next((e.get("Target") for e in rels if e.get("Id") == rel_id), None)
         if not target:
-            return 0, 0
+            return scan
         member = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if member not in archive.namelist():
-            return 0, 0
-        last_row = last_column = rows_seen = 0
+            return scan
+        letters_seen: set[bytes] = set()
+        rows_seen = 0  # <row> elements: the extent of a file whose cells name no reference
         tail = b""
         with archive.open(member) as stream:
-            while chunk := stream.read(1 << 20):
+            while True:
+                chunk = stream.read(CHUNK_BYTES)
                 text = tail + chunk
-                for letters, digits in _REF.findall(text):
-                    last_row = max(last_row, int(digits))
-                    if letters:
-                        column = 0
-                        for ch in letters:
-                            column = column * 26 + ch - 64
-                        last_column = max(last_column, column)
-                rows_seen += chunk.count(b"<row")
-                cut = text.rfind(b"<")
-                tail = text[cut:] if cut >= max(0, len(text) - 64) else b""
-    return max(last_row, rows_seen), last_column
+                if chunk:
+                    # Complete cells only: the last <c or <row may continue in the next chunk.
+                    starts = [m.start() for m in _ELEMENT_START.finditer(text, max(0, len(text) - 65536))]
+                    cut = starts[-1] if starts else len(text)
+                    text, tail = text[:cut], text[cut:]
+                rows_seen += text.count(b"<row") + text.count(b":row ")
+                cells = _CONTENT_CELL.findall(text)
+                if cells:
+                    letters_seen.update(letters for letters, _digits in cells)
+                    scan.last_row = max(scan.last_row, int(cells[-1][1]))  # rows come in order
+                if b't="e"' in text:
+                    for letters, digits, value in _ERROR_CELL.findall(text):
+                        scan.problems[(int(digits), _column_number(letters) - 1)] = ErrorValue(
+                            value.decode("utf-8", "replace").strip() or "#N/A"
+                        )
+                if _FORMULA.search(text):
+                    for letters, digits, formula in _UNCALCULATED.findall(text):
+                        scan.problems[(int(digits), _column_number(letters) - 1)] = UncalculatedFormula(
+                            "=" + xml_unescape(formula.decode("utf-8", "replace"))
+                        )
+                if not chunk:
+                    break
+        scan.last_column = max((_column_number(letters) for letters in letters_seen), default=0)
+        if not letters_seen:
+            scan.last_row = rows_seen
+    return scan
 
 
 class NotAWorkbook(WorkbookError):
@@ -160,6 +234,8 @@ class BasicInfoSheet:
     unknown: list[tuple[str, str]]  # (column letter, header text) of columns the importer ignores
     data_rows: int  # rows below the header (an upper bound: blank rows are skipped later)
     _rows: Iterator = field(repr=False, default=None)
+    problems: dict = field(default_factory=dict)  # (row, absolute 0-based column) → CellProblem
+    merged: list = field(default_factory=list)  # ((row0, col0), (row1, col1)): calamine's 0-based ranges
 
     @property
     def keys(self) -> set[str]:
@@ -172,15 +248,60 @@ class BasicInfoSheet:
         return key
 
     def rows(self) -> Iterator[tuple[int, dict[str, object], list]]:
-        """(Excel row number, {key: raw value}, the raw row as a list); entirely blank rows skipped."""
+        """(Excel row number, {key: raw value}, the raw row as a list); entirely blank rows skipped.
+        A cell merged down over several data rows (细分市场 merged over rows 2–4) gives its value to
+        each of them, as the user sees it; cells holding an error value or an uncalculated formula
+        arrive as CellProblem (calamine reads them as empty)."""
         wanted = [(m.index, m.column.key) for m in self.matches]
         row_number = self.header_row
-        for raw in self._rows:
+        raws = self._rows
+        if self.problems or self.merged:
+            raws = self._amended(raws)
+        for raw in raws:
             row_number += 1
             if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in raw):
                 continue
             width = len(raw)
             yield row_number, {key: raw[i] if i < width else None for i, key in wanted}, raw
+
+    def _amended(self, raws: Iterator[list]) -> Iterator[list]:
+        """The data rows with merged values carried down and problem cells put in (rows past the
+        end of calamine's range too: a last row of uncalculated formulas only)."""
+        problems = defaultdict(dict)  # row → {index in the raw row: CellProblem}
+        for (row, column), problem in self.problems.items():
+            if row > self.header_row and column >= self.first_col:
+                problems[row][column - self.first_col] = problem
+        starts = defaultdict(list)  # first data row of a vertical merge → [(last row, index)]
+        for (row0, col0), (row1, _col1) in self.merged:
+            if row0 + 1 > self.header_row and row1 > row0 and col0 >= self.first_col:
+                starts[row0 + 1].append((row1 + 1, col0 - self.first_col))
+        carried = {}  # index → (last row, value)
+        row_number = self.header_row
+        for raw in raws:
+            row_number += 1
+            raw = list(raw)
+            for last, index in starts.get(row_number, ()):
+                if index < len(raw) and raw[index] not in (None, ""):
+                    carried[index] = (last, raw[index])
+            for index, (last, value) in list(carried.items()):
+                if row_number > last:
+                    del carried[index]
+                elif index < len(raw) and raw[index] in (None, ""):
+                    raw[index] = value
+            for index, problem in problems.pop(row_number, {}).items():
+                raw.extend([""] * (index + 1 - len(raw)))
+                raw[index] = problem
+            yield raw
+        for row in sorted(problems):  # beyond the range calamine read
+            while row_number + 1 < row:
+                row_number += 1
+                yield []
+            row_number += 1
+            raw = []
+            for index, problem in problems[row].items():
+                raw.extend([""] * (index + 1 - len(raw)))
+                raw[index] = problem
+            yield raw
 
 
 def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None = None) -> BasicInfoSheet:
@@ -194,10 +315,13 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
     names = book.sheet_names
     if not names:
         raise WorkbookError(_("工作簿中没有工作表。"))
-    sheet_name = SHEET_NAME if SHEET_NAME in names else names[0]
+    wanted = normalize_header(SHEET_NAME)  # "客户基本信息表 " (a trailing space) is the same sheet
+    sheet_name = next((n for n in names if normalize_header(n) == wanted), names[0])
     # calamine builds the sheet as a dense grid: one far cell (P1048576) in a 5 KB file would cost
-    # half a gigabyte. Measure the extent the cells claim before loading it.
-    rows_claimed, columns_claimed = sheet_extent(path, sheet_name)
+    # half a gigabyte. Measure the extent the cells with content claim before loading it (formatting
+    # alone, e.g. borders down to row 150,000, is not content).
+    scan = scan_sheet(path, sheet_name)
+    rows_claimed, columns_claimed = scan.last_row, scan.last_column
     if rows_claimed > max_rows + HEADER_SEARCH_ROWS:
         raise WorkbookError(
             _("工作表有 %(rows)s 行数据，超过上限 %(limit)s 行。请拆分后分批导入。")
@@ -249,7 +373,8 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
                    "second": column_letter(first_col + index)}
             )  # fmt: skip
         seen[column.key] = index
-        matches.append(HeaderMatch(index=index, text=text.strip(), column=column, year=year))
+        # One line in messages: "公司营业额（2025）\n（万元）" is quoted as "公司营业额（2025） （万元）".
+        matches.append(HeaderMatch(index=index, text=" ".join(text.split()), column=column, year=year))
     missing = [c.header for c in COLUMNS if c.required and c.key not in seen]
     if missing:
         raise WorkbookError(_("缺少必需的列：%(columns)s") % {"columns": "、".join(missing)})
@@ -265,6 +390,10 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
         yield from head[header_index + 1 :]
         yield from rows
 
+    try:
+        merged = list(sheet.merged_cell_ranges or ())
+    except Exception:  # an unreadable merge list only loses the carrying down
+        merged = []
     return BasicInfoSheet(
         sheet_name=sheet_name,
         header_row=header_row,
@@ -274,4 +403,6 @@ def open_basic_info(path, *, max_rows: int | None = None, max_bytes: int | None 
         unknown=unknown,
         data_rows=data_rows,
         _rows=remaining(),
+        problems=scan.problems,
+        merged=merged,
     )

@@ -26,6 +26,8 @@ from prospects.excel.columns import (
     Column,
     normalize_header,
 )
+from prospects.excel.reader import CellProblem, ErrorValue
+from prospects.text import clean_name, clean_text, strip_invisible
 
 AMOUNT_PLACES = 2
 AMOUNT_MAX = Decimal("99999999999999.99")  # 16 digits, 2 decimals (CustomerFinancials)
@@ -67,12 +69,26 @@ class CleanRow:
 
 def normalize_name(name: str) -> str:
     # Same rule as prospects.models.normalize_name, kept here so the validator imports no models.
-    text = unicodedata.normalize("NFKC", name or "")
+    text = unicodedata.normalize("NFKC", strip_invisible(name or ""))
     return "".join(text.split()).casefold()
 
 
+def problem_message(value: CellProblem) -> str:
+    if isinstance(value, ErrorValue):
+        return _("单元格是错误值 %(value)s（公式出错），请改为正确的值或留空") % {"value": value}
+    return _(
+        "公式 %(formula)s 没有计算结果（文件未经 Excel 计算保存）：请用 Excel 打开并保存后重新导入，或把公式改为值"
+    ) % {"formula": value[:60]}
+
+
 def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """None, or text of white space and invisible characters only (a pasted zero-width space)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return not text or (not text.isprintable() and not strip_invisible(text).strip())
 
 
 def _decimal_from_number(value) -> Decimal:
@@ -105,7 +121,7 @@ def parse_number(value, *, places: int) -> Decimal | None:
     elif isinstance(value, datetime.date | datetime.time | datetime.timedelta):
         raise CellError(_("是日期，不是数字"))
     else:
-        text = unicodedata.normalize("NFKC", str(value)).strip()
+        text = unicodedata.normalize("NFKC", strip_invisible(str(value))).strip()
         if _SPACED.fullmatch(text):  # "1 234 567" (spaces as thousands separators)
             text = text.replace(" ", "")
         negative = text.startswith("-")
@@ -167,7 +183,7 @@ def parse_text(value, *, max_length: int | None) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-    text = text.strip()
+    text = clean_text(text)
     if _CONTROL.search(text):
         # Invisible control characters (NUL and the like) corrupt exports and PostgreSQL refuses NUL.
         raise CellError(_("含有不可见的控制字符，请删除后重新导入"))
@@ -244,13 +260,14 @@ def validate_row(
             continue
         value = raw[column.key]
         try:
+            if isinstance(value, CellProblem):
+                raise CellError(problem_message(value))
             if column.key == "number":
                 number = parse_text(value, max_length=column.max_length).upper()
                 number = unicodedata.normalize("NFKC", number)
             elif column.key == "name":
-                name = " ".join(
-                    unicodedata.normalize("NFKC", parse_text(value, max_length=column.max_length)).split()
-                )
+                # As written (full-width brackets stay: "（中国）"); only the matching key folds them.
+                name = clean_name(parse_text(value, max_length=column.max_length))
                 if not name:
                     raise CellError(_("公司名称必填"))
             elif column.kind == "segment":

@@ -13,6 +13,7 @@ from prioritization.services.notifications import notify
 from prioritization.services.organization import segment_decision_makers
 from prospects.completeness import CUSTOMER_FIELDS, FINANCIAL_FIELDS, completeness_percent
 from prospects.models import Contact, Customer, CustomerFinancials, normalize_name
+from prospects.text import clean_name, clean_text
 
 # Changing any of these is an update of the customer's information: it counts as verified now.
 # (Owners, development status and seminars are the tiering stage's business, not information upkeep.)
@@ -59,12 +60,17 @@ def customer_number_allocate(*, unit: BusinessUnit, count: int = 1) -> list[str]
     return [f"{unit.code}-{seq:05d}" for seq in range(first, first + count)]
 
 
-def _check_name(unit, name, exclude_pk=None):
+def _check_name(unit, name, exclude_pk=None, actor=None):
     key = normalize_name(name)
     if not key:
         raise ValidationError({"name": _("公司名称不能为空。")})
     clash = Customer.objects.filter(unit=unit, name_key=key).exclude(pk=exclude_pk).first()
     if clash:
+        if actor is not None and not scope_for(actor).can(Action.VIEW, clash):
+            # Outside the user's scope: say that it exists, not which record it is.
+            raise ValidationError(
+                {"name": _("本业务单元已有同名客户（不在您的查看范围内），请联系业务单元负责人。")}
+            )
         raise ValidationError(
             {
                 "name": _("本业务单元已有同名客户：%(number)s %(name)s。")
@@ -72,6 +78,35 @@ def _check_name(unit, name, exclude_pk=None):
             }
         )
     return key
+
+
+def _clean_texts(fields: dict) -> dict:
+    """Text as stored everywhere (prospects.text): a name on one line, other text with LF line
+    breaks and no invisible characters, so that an exported value imported back is the same."""
+    return {
+        name: (clean_name(value) if name == "name" else clean_text(value))
+        if isinstance(value, str)
+        else value
+        for name, value in fields.items()
+    }
+
+
+def _derived_size(customer: Customer, financials: dict | None) -> str:
+    """规模 from the latest revenue and the BU's bands when none is set (the import's rule, so that
+    a customer edited here and exported imports back unchanged)."""
+    if customer.size_class or not financials or financials.get("revenue") is None:
+        return customer.size_class
+    from criteria.selectors import size_bands_for
+    from prospects.excel.validator import size_class_for
+
+    year = (
+        CustomerFinancials.objects.filter(customer_id=customer.pk)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    bands = size_bands_for(unit=customer.unit, year=(year or timezone.now().year) + 1)
+    return size_class_for(financials["revenue"], bands)
 
 
 @transaction.atomic
@@ -82,13 +117,15 @@ def customer_create(
         raise ValidationError({"segment": _("细分市场不属于该业务单元。")})
     if not scope_for(actor).can_in(Action.IMPORT, unit=unit, segment=segment):
         raise PermissionDenied
-    key = _check_name(unit, name)
+    name = clean_name(name)
+    fields = _clean_texts(fields)
+    key = _check_name(unit, name, actor=actor)
     (number,) = customer_number_allocate(unit=unit)
     customer = Customer(
         unit=unit,
         segment=segment,
         number=number,
-        name=name.strip(),
+        name=name,
         name_key=key,
         created_by=actor,
         updated_by=actor,
@@ -121,9 +158,9 @@ def customer_update(
                 "when": timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M"),
             }
         )
+    changes = _clean_texts(changes)
     if "name" in changes:
-        changes["name_key"] = _check_name(current.unit, changes["name"], exclude_pk=current.pk)
-        changes["name"] = changes["name"].strip()
+        changes["name_key"] = _check_name(current.unit, changes["name"], exclude_pk=current.pk, actor=actor)
     if (
         "segment" in changes
         and changes["segment"] is not None
@@ -138,7 +175,9 @@ def customer_update(
     current.version += 1
     if INFO_FIELDS.intersection(changes):
         current.last_verified_at = timezone.now()
-    current.completeness = completeness_of(current, latest_financials(current.pk))
+    financials = latest_financials(current.pk)
+    current.size_class = _derived_size(current, financials)
+    current.completeness = completeness_of(current, financials)
     current.full_clean(exclude=["number", "name_key"])
     current._change_reason = major_change[:100] if major_change else None
     current._history_user = actor  # also outside a request (commands, tasks)
@@ -187,6 +226,13 @@ def customer_financials_set(*, actor, customer: Customer, year: int, **figures) 
     row.full_clean()
     row.save()
     Customer.objects.filter(pk=customer.pk).update(last_verified_at=timezone.now(), updated_by=actor)
+    current = Customer.objects.get(pk=customer.pk)
+    size = _derived_size(current, latest_financials(customer.pk))
+    if size != current.size_class:  # kept in the customer's history like any change
+        current.size_class = customer.size_class = size
+        current._history_user = actor
+        current._change_reason = _("按营业额划分规模")
+        current.save(update_fields=["size_class", "updated_at"])
     customer_completeness_refresh(customer)
     return row
 
