@@ -12,8 +12,8 @@ from django.core.management import call_command
 from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
-from prospects.excel.reader import ErrorValue, UncalculatedFormula, open_basic_info
 from prioritization.models import Role
+from prospects.excel.reader import ErrorValue, UncalculatedFormula, open_basic_info
 from prospects.models import Customer, CustomerFinancials, ListEntry
 from prospects.services.customers import customer_create, customer_financials_set, customer_update
 from tests.factories import UserFactory, grant
@@ -93,7 +93,9 @@ def test_an_empty_text_result_of_a_calculated_formula_is_an_empty_cell(org, admi
 
 def test_a_cell_merged_down_over_rows_applies_to_each_row(org, admin_user, tmp_path):
     path = tmp_path / "m.xlsx"
-    workbook(path, [row("合并甲", segment="ELEC", ownership="民营"), row("合并乙"), row("合并丙"), row("下一家")])
+    workbook(
+        path, [row("合并甲", segment="ELEC", ownership="民营"), row("合并乙"), row("合并丙"), row("下一家")]
+    )
     from openpyxl import load_workbook
 
     book = load_workbook(path)
@@ -171,7 +173,11 @@ def test_what_is_typed_in_the_browser_exports_and_imports_back_unchanged(org, ad
     customer_financials_set(actor=admin_user, customer=customer, year=2001, revenue=Decimal("250000"))
     ListEntry.objects.create(customer=customer, year=2002)
     customer.refresh_from_db()
-    assert (customer.name, customer.competitors, customer.location) == ("ＴＣＬ 东风（中国）", "IBM\nHP", "上海")
+    assert (customer.name, customer.competitors, customer.location) == (
+        "ＴＣＬ 东风（中国）",
+        "IBM\nHP",
+        "上海",
+    )
     assert customer.size_class == "large"  # derived from the revenue, as the import would
     customer = customer_update(actor=admin_user, customer=customer, size_class="")
     assert customer.size_class == "large"  # cleared: derived again, the import's rule
