@@ -1,4 +1,6 @@
 """Writes basic-info workbooks (template, export, rejected rows) in openpyxl's streaming mode.
+Template and export use the standard layout (COLUMNS order, planning-year headers); the rejected rows
+of an import keep the user's own layout (write_rows_as_given).
 
 Every text cell is written as text: openpyxl would turn a string starting with "=" into a formula
 (and "#N/A"-like strings into errors), so those get an explicit string cell. Strings starting with
@@ -12,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -110,7 +112,8 @@ def _stream_plain_rows(sheet, width: int) -> bool:
 def _header_cells(sheet, headers):
     cells = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
+        value = safe_value(sheet, text)  # a header "=…" or "#N/A" (the user's own) stays text
+        cell = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -161,8 +164,55 @@ def write_basic_info(
     order, plus any extra columns), and the instructions sheet. Returns the number of data rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_NAME)
+    extra_headers = list(extra_headers)
     headers = basic_info_headers(planning_year, extra_headers)
-    for index, column in enumerate(COLUMNS):
+    _format_columns(sheet, {column.key: index for index, column in enumerate(COLUMNS)}, segment_labels)
+    for index, _text in enumerate(extra_headers):
+        sheet.column_dimensions[column_letter(len(COLUMNS) + index)].width = 50
+    sheet.freeze_panes = "C2"
+    sheet.append(_header_cells(sheet, headers))
+    count = _write_rows(sheet, rows, len(headers))
+    _instructions(book, planning_year, segment_labels)
+    book.save(target)
+    return count
+
+
+def write_rows_as_given(
+    target,
+    headers: list,
+    rows: Iterable[list],
+    *,
+    planning_year: int,
+    segment_labels: list[str],
+    positions: dict[str, int],
+    note_columns: Iterable[int] = (),
+) -> int:
+    """Write the basic-info sheet in the user's own layout: `headers` is the header row exactly as the
+    user wrote it (any order, unknown columns included, None for an empty cell) and `rows` their rows
+    as given, both starting at column A. `positions` maps the recognised column keys to their 0-based
+    column (dropdowns and number formats go there); `note_columns` are wide columns for a note such as
+    the error reason. Text is never written as a formula. Returns the number of data rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_NAME)
+    _format_columns(sheet, positions, segment_labels)
+    for index in note_columns:
+        sheet.column_dimensions[column_letter(index)].width = 50
+    if "name" in positions:
+        sheet.freeze_panes = f"{column_letter(positions['name'] + 1)}2"
+    width = len(headers)
+    sheet.append(_header_cells(sheet, headers))
+    count = _write_rows(sheet, (row[:width] for row in rows), width)
+    _instructions(book, planning_year, segment_labels)
+    book.save(target)
+    return count
+
+
+def _format_columns(sheet, positions: dict[str, int], segment_labels: list[str]) -> None:
+    """Widths, number formats and dropdowns of the recognised columns at their 0-based `positions`."""
+    for column in COLUMNS:
+        index = positions.get(column.key)
+        if index is None:
+            continue
         letter = column_letter(index)
         sheet.column_dimensions[letter].width = 30 if column.key == "name" else _WIDTHS[column.kind]
         if column.kind == "amount":
@@ -179,14 +229,13 @@ def write_basic_info(
             )
             validation.add(f"{letter}2:{letter}{LAST_ROW}")
             sheet.data_validations.append(validation)
-    for index, _text in enumerate(extra_headers):
-        sheet.column_dimensions[column_letter(len(COLUMNS) + index)].width = 50
-    sheet.freeze_panes = "C2"
-    sheet.append(_header_cells(sheet, headers))
+
+
+def _write_rows(sheet, rows: Iterable[list], width: int) -> int:
     count = 0
     # Amount columns carry the number format at column level (Excel applies it to what people type);
     # exported values are written as plain numbers, as text XML (see _stream_plain_rows).
-    if _stream_plain_rows(sheet, len(headers)):
+    if _stream_plain_rows(sheet, width):
         append = sheet.append
         for row in rows:
             append(row if row.__class__ is list else list(row))
@@ -197,12 +246,10 @@ def write_basic_info(
             sheet.append(
                 [
                     safe_value(sheet, v)
-                    if v.__class__ is str and v and (v[0] == "=" or v in ERROR_CODES or illegal(v))
+                    if isinstance(v, str) and v and (v[0] == "=" or v in ERROR_CODES or illegal(v))
                     else v
                     for v in row
                 ]
             )
             count += 1
-    _instructions(book, planning_year, segment_labels)
-    book.save(target)
     return count

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from django.db.models import FilteredRelation, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent, BusinessUnit, Segment
 from prioritization.services.audit import audit_record
 from prospects.excel.columns import CHOICE_LABELS
-from prospects.excel.writer import write_basic_info
+from prospects.excel.writer import write_basic_info, write_rows_as_given
 from prospects.models import Customer
 
 CHUNK = 5000
@@ -110,23 +111,53 @@ def template_write(*, target, unit: BusinessUnit, year: int) -> int:
     return write_basic_info(target, [], planning_year=year, segment_labels=[s.name for s in segments])
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+ERROR_HEADER_TEXTS = ("错误原因",)  # an earlier rejected-rows file's error column, whatever the language now
+
+
 def rejected_rows_write(*, target, result, unit: BusinessUnit) -> int:
-    """The rows an import rejected, as the user wrote them, with an error column to fix and re-upload."""
-    from django.utils.translation import gettext as _
-
-    from prospects.excel.columns import COLUMNS
-
-    positions = [result.column_index.get(column.key) for column in COLUMNS]
+    """The rows an import rejected, exactly as the user wrote them, to fix and upload again: the
+    file's own header row (every header cell as written — a 「公司营业额(2024)」 stays 2024 — unknown
+    columns such as 序号 or 备注 included, same order and same column letters) and the rejected rows'
+    cells as given, plus an error column (错误原因). A file that already has an error column (an
+    earlier rejected-rows file, fixed and uploaded again) gets the new reasons in that column."""
+    error_header = _("错误原因")
+    headers: list = list(result.headers)
+    width = max([len(headers), *(len(raw) for _row, raw, _error in result.rejected)])
+    headers += [""] * (width - len(headers))
+    # Trailing columns with neither a header nor a value in a rejected row (a used range that
+    # reaches further right than the data) are left out.
+    while (
+        width
+        and _blank(headers[width - 1])
+        and all(width > len(raw) or _blank(raw[width - 1]) for _row, raw, _error in result.rejected)
+    ):
+        width -= 1
+    headers = headers[:width]
+    known = {error_header, *ERROR_HEADER_TEXTS}
+    error_index = next(
+        (i for i, text in enumerate(headers) if isinstance(text, str) and text.strip() in known), None
+    )
+    if error_index is None:
+        error_index = width
+        headers.append(error_header)
+        width += 1
+    pad = [None] * result.first_col  # the sheet's first used column keeps its letter
 
     def rows():
-        for _row, raw, error in result.rejected:
-            values = [raw[i] if i is not None and i < len(raw) else None for i in positions]
-            yield [None if v == "" else v for v in values] + [
-                f"{_('第 %(row)s 行') % {'row': _row}}：{error}"
-            ]
+        for row, raw, error in result.rejected:
+            values = [None if v == "" else v for v in raw[:width]]
+            values += [None] * (width - len(values))
+            values[error_index] = f"{_('第 %(row)s 行') % {'row': row}}：{error}"
+            yield pad + values
 
     segments = list(Segment.objects.filter(unit=unit).order_by("code"))
-    return write_basic_info(
-        target, rows(), planning_year=result.planning_year, segment_labels=[s.name for s in segments],
-        extra_headers=[_("错误原因")],
+    positions = {key: result.first_col + index for key, index in result.column_index.items()}
+    return write_rows_as_given(
+        target, pad + [text or None for text in headers], rows(), planning_year=result.planning_year,
+        segment_labels=[s.name for s in segments], positions=positions,
+        note_columns=[result.first_col + error_index],
     )  # fmt: skip

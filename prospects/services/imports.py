@@ -48,13 +48,17 @@ class RowOutcome:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     warnings: list[str] = field(default_factory=list)
     customer_id: int | None = None
+    # headers of the columns whose values differ but are not applied (a customer outside the user's
+    # scope, recorded as an overlap claim only)
+    ignored: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ImportResult:
     planning_year: int
     header_row: int = 0
-    headers: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # every header cell as written, by raw-row index
+    first_col: int = 0  # 0-based sheet column of raw index 0 (the sheet's first used column)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -64,7 +68,10 @@ class ImportResult:
     headers_by_key: dict[str, str] = field(default_factory=dict)  # column key → header as written
     column_index: dict[str, int] = field(default_factory=dict)  # column key → position in the raw row
     unknown_columns: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the whole file
+    # (row, warning) of every row, kept even without keep_outcomes: an overlap claim, values that are
+    # not applied because the customer is outside the user's scope
+    row_warnings: list[tuple[int, str]] = field(default_factory=list)
     applied: bool = False
     dry_run: bool = False
 
@@ -165,6 +172,22 @@ class _Importer:
             else:  # another segment's customer that this user may not change: an overlap claim only
                 outcome.customer_id, outcome.number = customer.pk, customer.number
                 outcome.warnings.append(self._overlap_warning(customer, clean.segment_id))
+                # The customer stays unchanged (so the row counts as unchanged), but the row's values
+                # that differ from the stored ones are not applied: say so, or the user takes them
+                # for imported.
+                outcome.ignored = self._diff(clean, customer, finance, result)
+                if outcome.ignored:
+                    outcome.warnings.append(
+                        _(
+                            "客户 %(number)s「%(name)s」不在您可以修改的范围内，本行以下列的值不会写入：%(columns)s。"
+                        )
+                        % {
+                            "number": customer.number,
+                            "name": customer.name,
+                            "columns": "、".join(outcome.ignored),
+                        }
+                    )
+            result.row_warnings.extend((row, warning) for warning in outcome.warnings)
             plans.append((outcome, clean, customer))
             if self.keep_outcomes:
                 result.outcomes.append(outcome)
@@ -452,7 +475,7 @@ def customers_import(
         raise PermissionDenied
     sheet = open_basic_info(path)
     result = ImportResult(planning_year=year, dry_run=dry_run)
-    result.header_row, result.headers = sheet.header_row, sheet.headers
+    result.header_row, result.headers, result.first_col = sheet.header_row, sheet.headers, sheet.first_col
     result.unknown_columns = sheet.unknown
     result.headers_by_key = {m.column.key: m.text for m in sheet.matches}
     result.column_index = {m.column.key: m.index for m in sheet.matches}
