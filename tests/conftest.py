@@ -27,6 +27,19 @@ def _fresh_cache():
     listcache._unavailable_until = 0.0  # a test without a cache does not leave the next one without
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Simplified Chinese): a request as a user who
+    chose English activates it for the rest of the thread, which would change the next test's
+    messages depending on the order the tests happen to run in."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def org(db):
     """BG "ITS" → BU "MFG" → segments AUTO and ELEC; and a foreign BG "OTH" → BU "OTHBU" → "OSEG"."""
