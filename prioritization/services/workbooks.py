@@ -4,10 +4,12 @@ separate steps; the import applies all rows or, with `partial`, the valid ones."
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -189,10 +191,18 @@ class ImportResult:
     rows: list = field(default_factory=list)
     written: bool = False
     as_of: ExportMark | None = None  # the sheet's export mark; None: no lost-update check
+    warnings: list = field(default_factory=list)  # e.g. the unknown columns that were ignored
 
     @property
     def errors(self) -> list:
         return [(r.row, e) for r in self.rows for e in r.errors]
+
+
+@dataclass
+class _Sheet:
+    rows: list
+    mark: ExportMark | None
+    warnings: list
 
 
 def _open(file):
@@ -223,26 +233,150 @@ def _find_header(rows, wanted):
     return None, None
 
 
+def _columns(header_row, keys, known: dict[str, str]) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Header key → column index of the known columns; (letter, text) of the unknown ones. A known
+    header twice makes the file unusable: which of the two columns holds the scores is a guess."""
+    col, unknown = {}, []
+    for index, key in enumerate(keys):
+        if not key:
+            continue
+        if key not in known:
+            unknown.append((get_column_letter(index + 1), str(header_row[index]).strip()))
+        elif key in col:
+            raise UnusableFile(
+                _("「%(header)s」列出现了两次（%(first)s 列和 %(second)s 列）。")
+                % {
+                    "header": known[key],
+                    "first": get_column_letter(col[key] + 1),
+                    "second": get_column_letter(index + 1),
+                }
+            )
+        else:
+            col[key] = index
+    return col, unknown
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# 评估日期 as typed: 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日 (full-width digits too, after NFKC),
+# optionally followed by a time of day.
+_DATE_TEXT = re.compile(
+    r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
+    r"(?:\s*[T ]\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+)
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (serials from 61 on)
+# A plain number in the date column is read as an Excel date serial (a date cell whose format was
+# lost) only from 2000-01-01 on: a small number there (a score typed one column too far) is no date.
+SERIAL_FIRST = (date(2000, 1, 1) - EXCEL_EPOCH).days
+SERIAL_LAST = (date(9999, 12, 31) - EXCEL_EPOCH).days
+INVALID = "invalid"
+
+
 def _parse_date(value):
-    if value in (None, ""):
+    if _blank(value):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, bool):
+        return INVALID
+    if isinstance(value, int | float | Decimal):
+        if not math.isfinite(value) or not SERIAL_FIRST <= value < SERIAL_LAST + 1:
+            return INVALID
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    match = _DATE_TEXT.fullmatch(unicodedata.normalize("NFKC", str(value)).strip())
+    if match is None:
+        return INVALID
     try:
-        return date.fromisoformat(str(value).strip().replace("/", "-"))
+        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        return "invalid"
+        return INVALID
 
 
-def scoresheet_read(file, *, actor, unit, version) -> list[ScoreRow]:
-    """Validate a filled score sheet: customers of the BU the actor may score, scores 1–10 with at
-    most one decimal, empty = not scored."""
-    return _scoresheet_read(file, actor=actor, unit=unit, version=version)[0]
+_DECIMAL_COMMA = re.compile(r"\s*\+?[0-9]{1,2},[0-9]{1,2}\s*")
 
 
-def _scoresheet_read(file, *, actor, unit, version) -> tuple[list[ScoreRow], ExportMark | None]:
+def _parse_score(value) -> Decimal:
+    """`scoring.parse_score` of a cell as Excel holds it: a float within 1e-9 of a tenth is that
+    tenth (=7.2-0.1 is stored as 7.1000000000000005, and Excel shows 7.1); a comma (half- or
+    full-width) is a decimal separator (scores have no thousands: "1,000" stays an error)."""
+    if isinstance(value, float) and math.isfinite(value):
+        tenth = round(value, 1)
+        if abs(value - tenth) <= 1e-9:
+            value = repr(tenth)
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value)
+        if "," in text:
+            if not _DECIMAL_COMMA.fullmatch(text):
+                raise scoring.ScoreError(value)
+            value = text.replace(",", ".")
+    return scoring.parse_score(value)
+
+
+def _shown(value) -> str:
+    """A cell value as the user sees it in Excel (a float with at most 15 significant digits)."""
+    if isinstance(value, float):
+        return format(value, ".15g")
+    return str(value)
+
+
+def _number_key(value) -> str:
+    """客户编号 matched after NFKC (full-width → half-width), without white space, upper case."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
+
+
+def _names_of(user) -> set[str]:
+    """What may stand in the 评估人 column for `user` (compared as company names are: NFKC, no
+    white space, case folded): the username, the full name either way round, the display name, and
+    the full name without a bracketed addition ("张经理" for "张经理（汽车制造业）")."""
+    first, last = user.first_name or "", user.last_name or ""
+    names = {user.get_username(), user.get_full_name(), _person(user), first + last, last + first}
+    names |= {re.sub(r"\([^()]*\)", "", unicodedata.normalize("NFKC", n)) for n in set(names)}
+    return {normalize_name(n) for n in names if n and n.strip()}
+
+
+class _EvaluatorColumn:
+    """Whether the 评估人 of a row is the evaluator the sheet is imported for. An evaluator with a
+    name on record must be named by it (or the username); for one without (only a username), a
+    name cannot be checked, so only a value naming another user is refused."""
+
+    def __init__(self, evaluator):
+        self.evaluator = evaluator
+        self.names = _names_of(evaluator)
+        self.named = bool(f"{evaluator.first_name or ''}{evaluator.last_name or ''}".strip())
+        self._others = None
+
+    def others(self) -> set[str]:
+        if self._others is None:
+            from django.contrib.auth import get_user_model
+
+            self._others = set()
+            for user in (
+                get_user_model()
+                .objects.exclude(pk=self.evaluator.pk)
+                .only("username", "first_name", "last_name")
+            ):
+                self._others |= _names_of(user)
+        return self._others
+
+    def accepts(self, value) -> bool:
+        key = normalize_name(str(value))
+        if key in self.names:
+            return True
+        return not self.named and key not in self.others()
+
+
+def scoresheet_read(file, *, actor, unit, version, evaluator=None) -> list[ScoreRow]:
+    """Validate a filled score sheet: customers of the BU the actor (and the evaluator, default the
+    actor) may score, scores 1–10 with at most one decimal, empty = not scored."""
+    return _scoresheet_read(file, actor=actor, unit=unit, version=version, evaluator=evaluator).rows
+
+
+def _scoresheet_read(file, *, actor, unit, version, evaluator=None) -> _Sheet:
+    evaluator = evaluator or actor
     wb = _open(file)
     ws = wb[SCORE_SHEET] if SCORE_SHEET in wb.sheetnames else wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True, max_row=MAX_ROWS + 11))
@@ -257,55 +391,115 @@ def _scoresheet_read(file, *, actor, unit, version) -> tuple[list[ScoreRow], Exp
         found = {header_key(v) for row in rows[:10] for v in row}
         missing = [w for w in wanted if w not in found]
         raise UnusableFile(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
+    known = {"客户编号": "客户编号", "公司名称": "公司名称", "评估人": "评估人", "评估日期": "评估日期"}
+    known.update({header_key(s.name): s.name for s in specs})
+    col, unknown = _columns(rows[start], keys, known)
+    warnings = []
+    if unknown:
+        warnings.append(
+            _("以下列无法识别，已忽略：%(columns)s")
+            % {"columns": "、".join(f"{letter}「{text}」" for letter, text in unknown)}
+        )
     data = rows[start + 1 :]
     if len(data) > MAX_ROWS:
         raise UnusableFile(_("超过 %(n)s 行的上限。") % {"n": MAX_ROWS})
-    col = {k: i for i, k in reversed(list(enumerate(keys)))}
     scorable = listed_customers(user=actor, unit=unit, year=version.year, action=Action.SCORE)
-    by_number = {c.number: c for c in scorable}
+    by_number = {_number_key(c.number): c for c in scorable}
     by_name = {c.name_key: c for c in by_number.values()}
+    # scorecard_record refuses to record a score for an evaluator who may not score the customer:
+    # checked here too, so a dry run reports it and --partial writes the other rows.
+    allowed = None
+    if evaluator.pk != actor.pk:
+        allowed = set(
+            listed_customers(user=evaluator, unit=unit, year=version.year, action=Action.SCORE).values_list(
+                "pk", flat=True
+            )
+        )
+    evaluator_column = _EvaluatorColumn(evaluator)
+    today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    identity = [col["客户编号"], col["公司名称"], *[col[header_key(s.name)] for s in specs]]
     seen = {}
     result = []
     for offset, raw in enumerate(data):
         row_no = start + 2 + offset
         raw = list(raw) + [None] * (len(keys) - len(raw))
-        number = str(raw[col["客户编号"]] or "").strip()
-        name = str(raw[col["公司名称"]] or "").strip()
-        if not number and not name and all(raw[col[header_key(s.name)]] in (None, "") for s in specs):
+        if all(_blank(raw[i]) for i in identity):
             continue
-        item = ScoreRow(row_no, by_number.get(number) if number else by_name.get(normalize_name(name)))
-        if item.customer is None:
+        number = str(raw[col["客户编号"]] if raw[col["客户编号"]] is not None else "").strip()
+        name = str(raw[col["公司名称"]] if raw[col["公司名称"]] is not None else "").strip()
+        customer = by_number.get(_number_key(number)) if number else by_name.get(normalize_name(name))
+        item = ScoreRow(row_no, customer)
+        if customer is None:
             item.errors.append(_("找不到该客户，或不在您可评分的 %(year)s 年度名单上：%(who)s") % {
                 "year": version.year, "who": number or name})  # fmt: skip
-        elif item.customer.pk in seen:
-            item.errors.append(_("与第 %(row)s 行是同一客户。") % {"row": seen[item.customer.pk]})
+        elif number and name and normalize_name(name) != normalize_name(customer.name):
+            item.customer = None
+            item.errors.append(
+                _("客户编号 %(number)s 属于另一家公司“%(company)s”，与公司名称“%(name)s”不符。")
+                % {"number": customer.number, "company": customer.name, "name": name}
+            )
+        elif customer.pk in seen:
+            item.errors.append(_("与第 %(row)s 行是同一客户。") % {"row": seen[customer.pk]})
         else:
-            seen[item.customer.pk] = row_no
+            seen[customer.pk] = row_no
+        refused_at = (
+            len(item.errors) if allowed is not None and customer and customer.pk not in allowed else None
+        )
         for spec in specs:
-            value = raw[col[header_key(spec.name)]]
-            if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            index = col[header_key(spec.name)]
+            value = raw[index]
+            if _blank(value):
                 continue
             try:
-                item.scores[spec.key] = scoring.parse_score(value)
-                item.columns[spec.key] = get_column_letter(col[header_key(spec.name)] + 1)
+                item.scores[spec.key] = _parse_score(value)
+                item.columns[spec.key] = get_column_letter(index + 1)
             except scoring.ScoreError:
                 item.errors.append(
                     _("%(name)s：“%(value)s”不是 1 到 10 之间、最多一位小数的数字。")
-                    % {"name": spec.name, "value": value}
+                    % {"name": spec.name, "value": _shown(value)}
+                )
+        if refused_at is not None and item.scores:  # a row without scores writes nothing: no error
+            item.errors.insert(
+                refused_at,
+                _("评估人 %(user)s 无权为该客户评分：%(customer)s")
+                % {"user": evaluator.get_username(), "customer": f"{customer.number} {customer.name}"},
+            )
+        if "评估人" in col:
+            who = raw[col["评估人"]]
+            if not _blank(who) and not evaluator_column.accepts(who):
+                item.errors.append(
+                    _("%(cell)s（评估人）：“%(value)s”不是本次导入的评估人 %(evaluator)s。")
+                    % {
+                        "cell": f"{get_column_letter(col['评估人'] + 1)}{row_no}",
+                        "value": str(who).strip(),
+                        "evaluator": evaluator.get_username(),
+                    }
                 )
         if "评估日期" in col:
             parsed = _parse_date(raw[col["评估日期"]])
-            if parsed == "invalid":
+            if parsed == INVALID:
                 item.errors.append(_("评估日期无效（请用 YYYY-MM-DD）。"))
+            elif parsed is not None and parsed > today:
+                item.errors.append(
+                    _("%(cell)s（评估日期）：%(date)s 晚于今天（%(today)s），评估日期不能是将来的日期。")
+                    % {
+                        "cell": f"{get_column_letter(col['评估日期'] + 1)}{row_no}",
+                        "date": parsed.isoformat(),
+                        "today": today.isoformat(),
+                    }
+                )
             else:
                 item.scored_on = parsed
         result.append(item)
-    return result, mark
+    return _Sheet(result, mark, warnings)
 
 
 def _mark_conflicts(rows: list[ScoreRow], *, evaluator, mark: ExportMark, specs) -> None:
     """Add an error, with its Excel cell, for every score of the sheet that would overwrite a score
-    of `evaluator` changed after the sheet was exported (by anyone) to a different value."""
+    of `evaluator` changed after the sheet was exported by someone else to a different value. The
+    evaluator's own later changes (an earlier import of this sheet, their edits in the grid) are
+    not conflicts: the sheet is theirs. What counts is the latest change of each score: someone
+    else's change that the evaluator changed again afterwards is no longer theirs to lose."""
     from prioritization.models import Scorecard
 
     ids = [r.customer.pk for r in rows if r.customer is not None and r.scores]
@@ -333,7 +527,7 @@ def _mark_conflicts(rows: list[ScoreRow], *, evaluator, mark: ExportMark, specs)
         for key, value in row.scores.items():
             change = latest.get((row.customer.pk, key))
             now = current.get((row.customer.pk, key))
-            if change is None or now == int(value * 10):
+            if change is None or change.history_user_id == evaluator.pk or now == int(value * 10):
                 continue
             row.errors.append(
                 _(
@@ -352,6 +546,10 @@ def _mark_conflicts(rows: list[ScoreRow], *, evaluator, mark: ExportMark, specs)
             )
 
 
+class _Refused(Exception):
+    """Rolls the import back: a row was refused while writing and the import is not partial."""
+
+
 def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, partial=False) -> ImportResult:
     """Record `evaluator`'s scorecards from a filled score sheet. Invalid rows: nothing is written
     unless `partial`. A score that departs from the rule's suggestion is recorded with the reason
@@ -363,7 +561,25 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
     ):
         raise PermissionDenied
     version = version_in_force(unit=unit, year=year)
-    rows, mark = _scoresheet_read(file, actor=actor, unit=unit, version=version)
+    sheet = _scoresheet_read(file, actor=actor, unit=unit, version=version, evaluator=evaluator)
+    rows, mark = sheet.rows, sheet.mark
+    try:
+        return _scores_apply(
+            actor=actor,
+            evaluator=evaluator,
+            unit=unit,
+            year=year,
+            version=version,
+            sheet=sheet,
+            dry_run=dry_run,
+            partial=partial,
+        )
+    except _Refused:  # a row refused while writing, without `partial`: nothing was written
+        return ImportResult(rows=rows, as_of=mark, warnings=sheet.warnings)
+
+
+def _scores_apply(*, actor, evaluator, unit, year, version, sheet, dry_run, partial) -> ImportResult:
+    rows, mark = sheet.rows, sheet.mark
     with transaction.atomic():
         if mark is not None:
             if not dry_run:  # checked again under the customers' row locks, then written
@@ -375,7 +591,7 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
                     .values_list("pk", flat=True)
                 )
             _mark_conflicts(rows, evaluator=evaluator, mark=mark, specs=criterion_specs(version))
-        result = ImportResult(rows=rows, as_of=mark)
+        result = ImportResult(rows=rows, as_of=mark, warnings=sheet.warnings)
         valid = [r for r in rows if not r.errors and r.scores]
         if (result.errors and not partial) or dry_run:
             result.scored = len(valid)
@@ -393,16 +609,27 @@ def scores_import(*, actor, evaluator, unit, year: int, file, dry_run=False, par
                 )
                 for key, value in item.scores.items()
             ]
-            scorecard_record(
-                actor=actor,
-                customer=item.customer,
-                version=version,
-                entries=entries,
-                evaluator=evaluator,
-                scored_on=item.scored_on,
-                suggestions=suggestions,
-                recompute=False,
-            )
+            try:  # scorecard_record is atomic: a refused row leaves nothing of itself behind
+                scorecard_record(
+                    actor=actor,
+                    customer=item.customer,
+                    version=version,
+                    entries=entries,
+                    evaluator=evaluator,
+                    scored_on=item.scored_on,
+                    suggestions=suggestions,
+                    recompute=False,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                # Checked while reading already; this is a change in between (e.g. a membership).
+                item.errors.extend(
+                    exc.messages
+                    if isinstance(exc, ValidationError)
+                    else [_("%(user)s 无权为该客户评分。") % {"user": actor}]
+                )
+                if not partial:
+                    raise _Refused from exc
+                continue
             result.scored += 1
         if result.scored:
             scores_recompute(unit=unit, year=year, version=version)
@@ -424,11 +651,28 @@ def _number(value: Decimal | None):
     return None if value is None else float(value)
 
 
+def _discard(ws) -> None:
+    """Close a write-only sheet whose workbook could not be saved (e.g. an unwritable path) and
+    remove its temporary file: left to the garbage collector, its row writer reports "I/O
+    operation on closed file" on stderr."""
+    with contextlib.suppress(Exception):
+        if not ws.closed:
+            ws.close()
+    with contextlib.suppress(Exception):
+        ws._writer.cleanup()
+
+
 def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
-    """The tiered target list and owner list of the BU-year (scoped to the actor)."""
-    if not scope_for(actor).can_in(Action.VIEW, unit=unit, segment=segment) and not (
-        scope_for(actor).segments(Action.VIEW).filter(unit=unit).exists()
-    ):
+    """The tiered target list and owner list of the BU-year (scoped to the actor). A segment the
+    actor may not see is refused (as the score sheet is), not answered with an empty list."""
+    scope = scope_for(actor)
+    if segment is not None:
+        allowed = scope.can_in(Action.VIEW, unit=unit, segment=segment)
+    else:
+        allowed = (
+            scope.can_in(Action.VIEW, unit=unit) or scope.segments(Action.VIEW).filter(unit=unit).exists()
+        )
+    if not allowed:
         raise PermissionDenied
     rows = target_rows(user=actor, unit=unit, year=year, segment=segment)
     wb = Workbook(write_only=True)
@@ -439,6 +683,11 @@ def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
         cell = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value:
             cell.data_type = "s"
+        return cell
+
+    def score(value):
+        cell = WriteOnlyCell(ws, value=_number(value))
+        cell.number_format = "0.00"
         return cell
 
     ws.append([text(h) for h in TIER_HEADERS])
@@ -452,8 +701,8 @@ def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
                 text(customer.number),
                 text(customer.name),
                 text(customer.segment.name if customer.segment else ""),
-                _number(target.attractiveness) if target else None,
-                _number(target.feasibility) if target else None,
+                score(target.attractiveness if target else None),
+                score(target.feasibility if target else None),
                 target.rank if target else None,
                 text(str(labels.get(target.proposed_tier, "")) if target else ""),
                 text(str(labels.get(target.tier, "")) if target else ""),
@@ -462,7 +711,11 @@ def tiers_write(out, *, actor, unit, year: int, segment=None) -> int:
                 text(str(status)),
             ]
         )
-    wb.save(out)
+    try:
+        wb.save(out)
+    except BaseException:
+        _discard(ws)
+        raise
     audit_record(
         kind=AuditEvent.Kind.EXPORT,
         actor=actor,

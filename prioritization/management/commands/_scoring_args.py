@@ -1,6 +1,9 @@
 """Shared argument handling of the stage 2.3.3 commands (export_scoresheet, import_scores, score,
 export_tiers): --bu, --year, --segment and --as. Exit code 2 for an unusable invocation."""
 
+import os
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
@@ -44,3 +47,19 @@ def resolve_user(username, *, what="user"):
     if user is None:
         raise unusable("no active superuser to act as; pass --as USERNAME")
     return user
+
+
+def check_output(out) -> None:
+    """Refuse (exit 2) an output path that cannot be written before anything is built: a
+    directory, a missing folder, no write permission."""
+    path = Path(out)
+    folder = path.parent
+    if path.is_dir():
+        raise unusable(f"cannot write {out}: it is a directory")
+    if not folder.is_dir():
+        raise unusable(f"cannot write {out}: no such directory {folder}")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise unusable(f"cannot write {out}: permission denied")
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise unusable(f"cannot write {out}: permission denied")

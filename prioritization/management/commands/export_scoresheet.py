@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from prioritization.management.commands._scoring_args import (
     add_place_arguments,
+    check_output,
     resolve_place,
     resolve_user,
     unusable,
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         unit, segment = resolve_place(options)
         actor = resolve_user(options.get("as_user"))
+        check_output(options["out"])
         try:
             count = scoresheet_write(
                 options["out"], actor=actor, unit=unit, segment=segment, year=options["year"]

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from prioritization.management.commands._scoring_args import (
     add_place_arguments,
+    check_output,
     resolve_place,
     resolve_user,
     unusable,
@@ -23,10 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         unit, segment = resolve_place(options)
         actor = resolve_user(options.get("as_user"))
+        check_output(options["out"])
         try:
             count = tiers_write(options["out"], actor=actor, unit=unit, year=options["year"], segment=segment)
         except PermissionDenied as exc:
-            raise unusable(f"{actor.username} may not see {unit.code}") from exc
+            raise unusable(f"{actor.username} may not see {segment.code if segment else unit.code}") from exc
         except OSError as exc:
             raise unusable(f"cannot write {options['out']}: {exc}") from exc
         self.stdout.write(f"exported={count}")

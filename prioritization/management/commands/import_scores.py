@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from prioritization.management.commands._scoring_args import (
     add_place_arguments,
@@ -18,8 +18,9 @@ class Command(BaseCommand):
     help = (
         "Record an evaluator's scorecards from a filled score sheet (评分表). A score is a number from "
         "1 to 10 with at most one decimal; an empty cell means not scored. Invalid rows: details are "
-        "printed and nothing is written (exit 1) unless --partial. Acts as --as USERNAME (default: the "
-        "evaluator). Last line: scored=N errors=N"
+        "printed and nothing is written (exit 1) unless --partial. Unknown columns are ignored and "
+        "reported (warning: lines). Acts as --as USERNAME (default: the evaluator). Last line: "
+        "scored=N errors=N"
     )
 
     def add_arguments(self, parser):
@@ -55,8 +56,13 @@ class Command(BaseCommand):
             raise unusable("; ".join(exc.messages)) from exc
         except PermissionDenied as exc:
             raise unusable(f"{actor.username} may not score in {unit.code}") from exc
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages), returncode=1) from exc
+        except ValidationError as exc:  # refused while writing: nothing was written
+            for message in exc.messages:
+                self.stdout.write(f"error: {message}")
+            self.stdout.write("scored=0 errors=1")
+            sys.exit(1)
+        for warning in result.warnings:  # e.g. unknown columns, ignored
+            self.stdout.write(f"warning: {warning}")
         for row, message in result.errors:
             self.stdout.write(f"row {row}: {message}")
         errors = len({row for row, _m in result.errors})
