@@ -37,6 +37,16 @@ RULE_HELP = _(
 )
 
 
+class TemplateChoiceField(forms.ModelChoiceField):
+    """The stored templates by name, the one marked default saying so: the empty choice ("the
+    template marked as default") and that template must not read the same."""
+
+    def label_from_instance(self, obj):
+        if obj.is_default:
+            return _("%(name)s（标记为默认）") % {"name": obj.name}
+        return obj.name
+
+
 class VersionCreateForm(BootstrapMixin, forms.Form):
     SOURCE_TEMPLATE = "template"
     SOURCE_LAST_YEAR = "last_year"
@@ -49,8 +59,11 @@ class VersionCreateForm(BootstrapMixin, forms.Form):
         initial=SOURCE_TEMPLATE,
         widget=forms.RadioSelect,
     )
-    template = forms.ModelChoiceField(
-        label=_("模板"), queryset=CriteriaTemplate.objects.all(), required=False, empty_label=_("默认模板")
+    template = TemplateChoiceField(
+        label=_("模板"),
+        queryset=CriteriaTemplate.objects.all(),
+        required=False,
+        empty_label=_("自动：使用标记为默认的模板"),
     )
 
     def __init__(self, *args, units, **kwargs):

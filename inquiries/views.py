@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -96,7 +96,8 @@ def quick_log(request):
                 messages.warning(
                     request,
                     _("来电已登记，记录时限从来电时间起算 30 分钟（%(due)s 前）；请尽快补全记录。")
-                    % {"due": timezone.localtime(inquiry.log_due_at).strftime("%H:%M")},
+                    # the date too: a call logged after midnight is due on another day
+                    % {"due": dateformat.format(timezone.localtime(inquiry.log_due_at), _("n月j日 H:i"))},
                 )
             return redirect("inquiries:detail", pk=inquiry.pk)
     return render(request, "inquiries/quick_log.html", {"form": form})

@@ -62,6 +62,23 @@ class CustomerFilter(django_filters.FilterSet):
             ("completeness", "completeness"),
             ("last_verified_at", "verified"),
         ),
+        # Our own labels: the generated ones are English field names, and "Name" would be
+        # translated by another app's catalogue.
+        field_labels={
+            "number": _("客户编号"),
+            "-number": _("客户编号（降序）"),
+            "name_key": _("公司名称"),
+            "-name": _("公司名称（降序）"),
+            "segment__code": _("细分市场"),
+            "-segment": _("细分市场（降序）"),
+            "size_class": _("规模"),
+            "-size": _("规模（降序）"),
+            "completeness": _("资料完整度"),
+            "-completeness": _("资料完整度（降序）"),
+            "last_verified_at": _("最近核实"),
+            "-verified": _("最近核实（降序）"),
+        },
+        empty_label=_("默认排序"),
         label=_("排序"),
     )
 

@@ -29,6 +29,9 @@ DETAIL_FIELDS = (
 )  # fmt: skip
 # A call time a little in the future is a clock skew between phone and server, not an error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# A call logged more than this long after it came in is a typing error (a wrong year), not a late
+# entry: it would start clocks long overdue and count in reports as years of delay.
+PAST_LIMIT = timedelta(days=30)
 
 
 def calendar_for(unit) -> sla.BusinessCalendar | None:
@@ -129,6 +132,13 @@ def inquiry_log(
     _check_customer(scope, customer, unit)
     if call_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"call_at": _("来电时间不能晚于现在。")})
+    if call_at < now - PAST_LIMIT:
+        raise ValidationError(
+            {
+                "call_at": _("来电时间不能早于 %(days)s 天前，请检查日期（特别是年份）。")
+                % {"days": PAST_LIMIT.days}
+            }
+        )
     company_name = (company_name or "").strip() or (customer.name if customer else "")
     if not company_name:
         raise ValidationError({"company_name": _("请填写公司名称。")})

@@ -104,6 +104,8 @@ def _place_context(place: Place) -> dict:
     scope = scope_for(place.request)
     return {
         "place": place,
+        # The BU list tab only for those who may merge this BU's list (others get 403 there).
+        "may_merge_bu_list": scope.can_in(Action.MERGE_BU_LIST, unit=place.unit),
         "units": scope.units(Action.VIEW).order_by("code"),
         "segments": scope.segments(Action.VIEW).filter(unit=place.unit).order_by("code"),
         "years": sorted(
@@ -185,7 +187,9 @@ def scoring_overview(request):
     )
 
 
-def _score_form_rows(customer, version, evaluator, suggestions):
+def _score_form_rows(customer, version, evaluator, suggestions, posted=None, errors=None):
+    """The rows of the scorecard form. `posted`: the values of a refused save, shown again instead
+    of the saved ones (nothing typed is lost); `errors`: the refusals by criterion id."""
     from prioritization.models import Scorecard
 
     mine = {s.criterion_id: s for s in Scorecard.objects.filter(customer=customer, evaluator=evaluator)}
@@ -199,10 +203,25 @@ def _score_form_rows(customer, version, evaluator, suggestions):
         cards = others.get(criterion.pk, [])
         values = [c.score for c in cards]
         spread = (max(values) - min(values)) if len(values) > 1 else None
+        card = mine.get(criterion.pk)
+        if posted is not None:
+            shown = {
+                "score": posted.get(f"score_{criterion.pk}", ""),
+                "comment": posted.get(f"comment_{criterion.pk}", ""),
+                "reason": posted.get(f"reason_{criterion.pk}", ""),
+            }
+        else:
+            shown = {
+                "score": card.score if card else "",
+                "comment": card.comment if card else "",
+                "reason": card.override_reason if card else "",
+            }
         rows.append(
             {
                 "criterion": criterion,
-                "mine": mine.get(criterion.pk),
+                "mine": card,
+                "shown": shown,
+                "invalid": bool(errors and str(criterion.pk) in errors),
                 "suggested": suggestions.get((customer.pk, criterion.pk)),
                 "cards": cards,
                 "mean": scoring.shown(scoring.mean(values)) if values else None,
@@ -220,8 +239,9 @@ def scorecard(request, pk):
     scope = scope_for(request)
     customers = Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner")
     # Reading: an account manager sees the scorecards of owned customers only (others 404); a save
-    # on another customer is refused below (403).
-    owned = target_visibility(request.user) if request.method == "GET" else None
+    # on another customer is refused below (403). Every method but POST reads (HEAD, PUT, … render
+    # the page as GET does).
+    owned = target_visibility(request.user) if request.method != "POST" else None
     if owned is not None:
         customers = customers.filter(owned)
     customer = scope.get_or_404(customers, Action.VIEW, pk=pk)
@@ -240,7 +260,8 @@ def scorecard(request, pk):
         raise Http404
     suggestions = suggestions_for(customers=[customer], version=version)
     can_score = scope.can(Action.SCORE, customer)
-    errors = {}
+    errors = {}  # criterion id (or "__all__") → list of messages
+    keep_posted = False  # a refused save shows what was typed again, with the errors
     if request.method == "POST":
         if not can_score:
             raise PermissionDenied
@@ -250,7 +271,7 @@ def scorecard(request, pk):
             try:
                 value = Decimal(raw.replace("，", ".")) if raw else None
             except InvalidOperation:
-                errors[str(criterion.pk)] = _("得分必须是数字。")
+                errors[str(criterion.pk)] = [_("%(name)s：得分必须是数字。") % {"name": criterion.name}]
                 continue
             entries.append(
                 ScoreInput(
@@ -277,7 +298,14 @@ def scorecard(request, pk):
                 errors = {"__all__": exc.messages}  # the page below shows the other person's scores
             except ValidationError as exc:
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                keep_posted = True
+        else:
+            keep_posted = True
     target = Target.objects.filter(customer=customer, year=year).select_related("decided_by").first()
+    # The tier form shows the decision as saved, or the one just refused (kept by tier_decide).
+    tier_shown = _tier_draft_pop(request, customer, year) if request.method == "GET" else None
+    if tier_shown is None and target is not None:
+        tier_shown = {"tier": target.tier or target.proposed_tier, "reason": target.manual_reason}
     return render(
         request,
         "prioritization/targets/scorecard.html",
@@ -285,12 +313,19 @@ def scorecard(request, pk):
             "customer": customer,
             "version": version,
             "year": year,
-            "rows": _score_form_rows(customer, version, request.user, suggestions),
-            "revision": scorecard_revision(evaluator=request.user, customer=customer),
+            "rows": _score_form_rows(
+                customer, version, request.user, suggestions, request.POST if keep_posted else None, errors
+            ),
+            # A refused save keeps the revision it was typed against: saving it again over a newer
+            # save is still refused.
+            "revision": request.POST["revision"]
+            if keep_posted and request.POST.get("revision", "").isdigit()
+            else scorecard_revision(evaluator=request.user, customer=customer),
             "can_score": can_score,
+            "can_assign": scope.can(Action.ASSIGN_OWNER, customer),
             "errors": errors,
-            "posted": request.POST if request.method == "POST" else None,
             "target": target,
+            "tier_shown": tier_shown,
             "history": history_of(target),
             "meaning": TIER_MEANING.get(target.tier) if target and target.tier else None,
             "tier_choices": Tier.choices,
@@ -739,8 +774,21 @@ def tiers(request):
             for w in scoring.capacity_warnings(counts, capacities_of(place.version))
         ]
     approval = tier_services.bu_list_approval(unit=place.unit, year=place.year)
+    # A tier decision just refused (kept by tier_decide) shows again in its row.
+    draft = request.session.get(TIER_DRAFT)
+    if draft and draft.get("year") == place.year and any(c.pk == draft.get("customer") for c, _t in rows):
+        del request.session[TIER_DRAFT]
+    else:
+        draft = None
+
+    def tier_form(customer, target) -> dict:
+        if draft and draft["customer"] == customer.pk:
+            return {"chosen": draft["tier"], "reason": draft["reason"]}
+        return {"chosen": (target.tier or target.proposed_tier) if target else "", "reason": ""}
+
     table = [
-        {"customer": c, "target": t, "stability": stability.get(c.pk), "can_decide": None} for c, t in rows
+        {"customer": c, "target": t, "stability": stability.get(c.pk), "can_decide": None, **tier_form(c, t)}
+        for c, t in rows
     ]
     return render(
         request,
@@ -815,9 +863,33 @@ def tier_decide(request, pk):
         )
     except tier_services.ListLocked as exc:
         messages.error(request, str(exc))
+        _tier_draft_keep(request, customer, year)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
+        _tier_draft_keep(request, customer, year)
     return redirect(_safe_next(request) or f"{reverse('prioritization:scorecard', args=[pk])}?year={year}")
+
+
+TIER_DRAFT = "tier_draft"
+
+
+def _tier_draft_keep(request, customer, year) -> None:
+    """A refused tier decision: the page it returns to shows the posted tier and reason again."""
+    request.session[TIER_DRAFT] = {
+        "customer": customer.pk,
+        "year": year,
+        "tier": request.POST.get("tier", "")[:20],
+        "reason": request.POST.get("reason", "")[:500],
+    }
+
+
+def _tier_draft_pop(request, customer, year) -> dict | None:
+    """The refused tier decision of this customer and year, once (None when there is none)."""
+    draft = request.session.get(TIER_DRAFT)
+    if not draft or draft.get("customer") != customer.pk or draft.get("year") != year:
+        return None
+    del request.session[TIER_DRAFT]
+    return draft
 
 
 def _safe_next(request) -> str:

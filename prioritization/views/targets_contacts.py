@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from prioritization.access import Action, scope_for
 from prioritization.forms import ContactForm
 from prioritization.models import ContactLog
 from prioritization.services.contacts import (
@@ -43,7 +44,8 @@ def _entry_or_gone(request, customer, year, log_pk):
         .order_by("-history_id")
         .first()
     )
-    if gone is None:
+    # Who deleted an entry is told only to those who may keep the log (others: as if it never was).
+    if gone is None or not scope_for(request).can(Action.CHANGE, customer):
         raise Http404
     messages.error(
         request,
@@ -58,7 +60,7 @@ def _entry_or_gone(request, customer, year, log_pk):
 
 @login_required
 def contact_edit(request, pk, log_pk):
-    customer = _customer(request, pk)
+    customer = _customer(request, pk, shows_target=True)
     year = _year(request, customer)
     log, gone = _entry_or_gone(request, customer, year, log_pk)
     if gone:

@@ -50,7 +50,8 @@ def _customer(request, pk, action=Action.VIEW, shows_target=False) -> Customer:
     customers = Customer.objects.select_related("unit", "segment", "overall_owner", "daily_owner")
     # Reading a customer's target pages: an account manager only for owned customers (others do
     # not exist for them, 404); what they try to change is refused by the action's check (403).
-    owned = target_visibility(request.user) if shows_target and request.method == "GET" else None
+    # Every method but POST reads (HEAD, PUT, … render the page as GET does).
+    owned = target_visibility(request.user) if shows_target and request.method != "POST" else None
     if owned is not None:
         customers = customers.filter(owned)
     return scope_for(request).get_or_404(customers, action, pk=pk)
@@ -287,7 +288,7 @@ def customer_status(request, pk):
 @login_required
 def customer_contacts(request, pk):
     """The customer's contact log against its tier's cadence: contacts kept vs due, and a new entry."""
-    customer = _customer(request, pk)
+    customer = _customer(request, pk, shows_target=True)
     year = _year(request, customer)
     context = _customer_context(request, customer, year, "contacts")
     form = ContactForm(request.POST or None, initial={"contacted_on": timezone.localdate()})

@@ -45,8 +45,11 @@ def test_matrix_renders_points_and_a_manual_tier_with_reason_is_kept(page_for, l
     form = page.locator(f"[data-testid=manual-tier-{scored.auto.pk}]")
     form.locator("select[name=tier]").select_option("no")
     form.locator("input[name=reason]").fill("竞争对手长期锁定")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    assert dialogs and "不考虑" in dialogs[0]  # saying no is confirmed first
     badge = page.locator(f"[data-testid=tier-row-{scored.auto.pk}]")
     assert "竞争对手长期锁定" in badge.inner_text()
     assert "说不" in badge.inner_text()

@@ -293,3 +293,16 @@ def test_bg_vp_sets_group_goals_and_bu_vp_links_unit_goals(as_user, bgvp, buvp, 
         reverse("criteria:goals") + "?year=2002", {"kind": "group", "target": org.group.pk}
     )
     assert response.status_code == 403
+
+
+def test_template_choices_do_not_read_the_same(as_user, buvp, org):
+    """QA: two identical "默认模板" options (the empty choice and the stored default template)."""
+    from criteria.models import CriteriaTemplate
+    from criteria.services.versions import template_default
+
+    template_default()
+    CriteriaTemplate.objects.create(name="制造业模板")
+    form = as_user(buvp).get(reverse("criteria:version_list")).context["form"]
+    labels = [str(label) for _value, label in form.fields["template"].choices]
+    assert labels == ["自动：使用标记为默认的模板", "默认模板（标记为默认）", "制造业模板"]
+    assert len(set(labels)) == len(labels)

@@ -231,3 +231,34 @@ def test_home_widget_lists_what_each_person_owes(rf, pr, segmgr, am, researcher,
         assert set(items(segmgr)) == {captured.pk, waiting.pk}  # the manager owes both replies
         assert items(am) == []
         assert items(researcher) is None  # no inquiry duties: no panel
+
+
+def test_quick_log_refuses_a_call_time_more_than_30_days_ago(as_user, pr, org):
+    """QA: a call at 2020-01-01 was accepted and counted overdue by 2,531 days."""
+    client = as_user(pr)
+    form = {"company_name": "苏州恒达", "phone": "0512-1234", "segment": org.auto.pk}
+    with time_machine.travel(T0, tick=False):
+        response = client.post(reverse("inquiries:quick_log"), {**form, "call_at": "2020-01-01T10:00"})
+        assert response.status_code == 200 and not Inquiry.objects.exists()
+        assert "来电时间不能早于 30 天前，请检查日期（特别是年份）。" in response.content.decode()
+        assert response.context["form"].errors["call_at"]
+        # 30 days ago is still a late entry, not a typing error
+        response = client.post(reverse("inquiries:quick_log"), {**form, "call_at": "2025-02-10T10:00"})
+        assert response.status_code == 302 and Inquiry.objects.count() == 1
+
+
+def test_quick_capture_message_gives_the_date_and_time_of_the_deadline(as_user, pr, org):
+    """A call logged just before midnight is due the next day: the time alone was ambiguous."""
+    client = as_user(pr)
+    form = {"company_name": "苏州恒达", "phone": "0512-1234", "segment": org.auto.pk}
+    with time_machine.travel(T0.replace(day=6, month=12, hour=10, minute=5), tick=False):
+        response = client.post(
+            reverse("inquiries:quick_log"), {**form, "call_at": "2025-12-06T10:00"}, follow=True
+        )
+    assert "（12月6日 10:30 前）" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(T0.replace(day=6, month=12, hour=10, minute=5), tick=False):
+        response = client.post(
+            reverse("inquiries:quick_log"), {**form, "call_at": "2025-12-06T10:00"}, follow=True
+        )
+    assert "Dec 6, 10:30" in response.content.decode()

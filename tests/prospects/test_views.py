@@ -218,3 +218,26 @@ def test_detail_of_a_customer_without_history_rows(client, buvp, customers):
     customers.auto.history.all().delete()
     client.force_login(buvp)
     assert client.get(reverse("prospects:customer_detail", args=[customers.auto.pk])).status_code == 200
+
+
+def test_sort_menu_is_labelled_in_the_users_language_without_a_blank_option(as_user, researcher, customers):
+    """QA: English field names, a "---------" option and "Name" shown as 任务名 (another app's
+    catalogue)."""
+    client = as_user(researcher)
+    form = client.get(reverse("prospects:customer_list")).context["filter"].form
+    labels = [str(label) for _value, label in form.fields["sort"].choices]
+    assert labels == [
+        "默认排序",
+        "客户编号", "客户编号（降序）", "公司名称", "公司名称（降序）", "细分市场", "细分市场（降序）",
+        "规模", "规模（降序）", "资料完整度", "资料完整度（降序）", "最近核实", "最近核实（降序）",
+    ]  # fmt: skip
+    html = client.get(reverse("prospects:customer_list")).content.decode()
+    assert "---------" not in html and "任务名" not in html and "(descending)" not in html
+    client.cookies["django_language"] = "en"
+    form = client.get(reverse("prospects:customer_list")).context["filter"].form
+    labels = [str(label) for _value, label in form.fields["sort"].choices]
+    assert labels[:3] == ["Default order", "Customer number", "Customer number (descending)"]
+    assert all(label.isascii() for label in labels)
+    # the sort still works
+    page = client.get(reverse("prospects:customer_list"), {"sort": "-name"}).context["page"]
+    assert page.paginator.count == 3

@@ -123,3 +123,22 @@ def test_group_overview_side_by_side_for_the_bg_vp(seeded, review, as_user):
     assert response.status_code == 200
     assert b'data-testid="group-side-by-side"' in response.content
     assert seeded.org.unit.name in response.content.decode()
+
+
+def test_inquiry_section_without_inquiries_shows_dashes_and_says_the_people_table_is_empty(
+    seeded, review, as_user
+):
+    """QA: "转为名单客户比例（%） None" for a user with no inquiries in scope."""
+    client = as_user(seeded.buvp)
+    for name in ("review_detail", "review_print"):
+        html = client.get(reverse(f"reviews:{name}", args=[review.pk])).content.decode()
+        section = html.split('data-testid="section-inquiries"', 1)[1].split("</section>", 1)[0]
+        assert "None" not in section, name
+        assert 'data-testid="inq-total">0<' in section
+        assert (
+            'data-testid="inq-prospect_rate">—<' in section and 'data-testid="inq-target_rate">—<' in section
+        )
+        assert (
+            'data-testid="inq-by-person-empty"' in section
+            and "本年度没有需要按时限统计的客户查询。" in section
+        )

@@ -478,3 +478,99 @@ CASES += [
         setup=with_version,
     ),
 ]
+
+
+# --- the contact log of a customer the account manager does not own (QA: it was readable) --------
+# Like the scorecard, status and plans of the same customer: an account manager reads the target
+# pages of owned customers only (404 otherwise); a write they attempt is refused (403).
+SECRET_NOTE = "只给负责人看的接触记录"
+
+
+def with_auto_contact_entry(ctx):
+    """An entry of the AUTO customer's log (the customer has no owner), written by its segment
+    manager."""
+    from prioritization.models import ContactLog
+
+    with_version(ctx)
+    ContactLog.objects.create(
+        customer=ctx.customers.auto,
+        contacted_on="2025-01-02",
+        kind="call",
+        notes=SECRET_NOTE,
+        logged_by=ctx.users["segmgr"],
+    )
+
+
+def auto_entry_url(name):
+    def url(ctx):
+        from prioritization.models import ContactLog
+
+        entry = ContactLog.objects.get(customer=ctx.customers.auto)
+        return reverse(f"prioritization:{name}", args=[entry.customer_id, entry.pk]) + f"?year={YEAR}"
+
+    return url
+
+
+def log_not_shown_unless_allowed(ctx, response, role):
+    if response.status_code != 200:
+        assert SECRET_NOTE not in response.content.decode()
+
+
+def auto_entry_changed_only_when_allowed(ctx, response, role):
+    from prioritization.models import ContactLog
+
+    changed = not ContactLog.objects.filter(customer=ctx.customers.auto, kind="call", version=1).exists()
+    assert changed == (response.status_code == 302 and role != "anon")
+
+
+# The entry's author (the segment manager), the BU VP and the administrator may edit it.
+EDIT_AUTO_CONTACT = everyone(
+    404, admin_user=200, buvp=200, segmgr=200, researcher=403, bgvp=403, pr=403, am=404
+)
+SAVE_AUTO_CONTACT = everyone(
+    404, admin_user=302, buvp=302, segmgr=302, researcher=403, bgvp=403, pr=403, am=403
+)
+
+CASES += [
+    Case(
+        "customer-contacts-auto",
+        customer_url("customer_contacts"),
+        VIEW_AUTO,
+        setup=with_auto_contact_entry,
+        check=log_not_shown_unless_allowed,
+    ),
+    Case(
+        "customer-contacts-log-auto",
+        customer_url("customer_contacts"),
+        everyone(404, admin_user=302, buvp=302, segmgr=302, researcher=302, bgvp=403, pr=403, am=403),
+        method="post",
+        data=lambda c: {"contacted_on": "2025-01-02", "kind": "call", "year": YEAR},
+        setup=with_version,
+        check=contact_logged_only_when_allowed,
+    ),
+    Case(
+        "contact-log-entry-edit-auto",
+        auto_entry_url("customer_contact_edit"),
+        EDIT_AUTO_CONTACT,
+        setup=with_auto_contact_entry,
+        check=log_not_shown_unless_allowed,
+    ),
+    Case(
+        "contact-log-entry-edit-save-auto",
+        auto_entry_url("customer_contact_edit"),
+        SAVE_AUTO_CONTACT,
+        method="post",
+        data=lambda c: {"contacted_on": "2025-01-03", "kind": "visit", "version": 1, "year": YEAR},
+        setup=with_auto_contact_entry,
+        check=auto_entry_changed_only_when_allowed,
+    ),
+    Case(
+        "contact-log-entry-delete-auto",
+        auto_entry_url("customer_contact_delete"),
+        SAVE_AUTO_CONTACT,
+        method="post",
+        data=lambda c: {"version": 1, "year": YEAR},
+        setup=with_auto_contact_entry,
+        check=auto_entry_changed_only_when_allowed,
+    ),
+]

@@ -243,3 +243,42 @@ def test_list_pages_explain_how_to_fill_them_when_empty(ctx, client, django_asse
         html = page.content.decode()
         assert page.status_code == 200 and 'data-testid="empty-state"' in html, name
         assert 'class="process-hint' in html or "bi-signpost-split" in html, name
+
+
+@pytest.mark.parametrize("method", ["get", "head", "put", "patch", "delete", "options"])
+def test_account_manager_reads_no_target_page_of_a_customer_they_do_not_own(tiered, client, method):
+    """The contact log was readable like this (QA); any method but POST reads like GET, so none may
+    show the page of a customer the account manager does not own (POST is refused by its action)."""
+    c = tiered.customers
+    ContactLog.objects.create(customer=c.auto, contacted_on=date(2025, 1, 2), kind="call", notes="机密")
+    PromotionPlan.objects.create(customer=c.auto, year=YEAR, objective="目标", format="visit")
+    client.force_login(tiered.am)
+    entry = ContactLog.objects.get(customer=c.auto)
+    for name, args in (
+        ("scorecard", [c.auto.pk]),
+        ("customer_status", [c.auto.pk]),
+        ("customer_contacts", [c.auto.pk]),
+        ("customer_contact_edit", [c.auto.pk, entry.pk]),
+        ("customer_plans", [c.auto.pk]),
+    ):
+        url = reverse(f"prioritization:{name}", args=args) + f"?year={YEAR}"
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (name, method, response.status_code)
+        assert "机密" not in response.content.decode()
+    # the customers they own stay readable
+    owned = reverse("prioritization:customer_contacts", args=[c.owned.pk]) + f"?year={YEAR}"
+    assert client.get(owned).status_code == 200
+
+
+def test_who_deleted_an_entry_is_not_told_to_those_who_cannot_keep_the_log(tiered, client):
+    c = tiered.customers
+    entry = ContactLog.objects.create(
+        customer=c.auto, contacted_on=date(2025, 1, 2), kind="call", logged_by=tiered.segmgr
+    )
+    client.force_login(tiered.segmgr)
+    delete = reverse("prioritization:customer_contact_delete", args=[c.auto.pk, entry.pk])
+    assert client.post(delete, {"version": 1, "year": YEAR}).status_code == 302
+    assert not ContactLog.objects.exists()
+    client.force_login(tiered.am)  # reads AUTO's customer record, not its contact log
+    response = client.post(delete, {"version": 1, "year": YEAR}, follow=True)
+    assert response.status_code == 404 and "segmgr" not in response.content.decode()

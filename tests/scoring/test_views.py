@@ -129,3 +129,128 @@ def test_grid_row_saves_over_htmx(scored, client, specs):
     assert 'data-testid="row-saved"' in response.content.decode()
     response = client.post(url, {"year": YEAR, f"score_{specs[0].key}": "12"})
     assert 'data-testid="row-error"' in response.content.decode()
+
+
+def _scorecard_url(customer):
+    return reverse("prioritization:scorecard", args=[customer.pk]) + f"?year={YEAR}"
+
+
+def test_a_refused_scorecard_save_shows_what_was_typed_again(ctx, client, specs):
+    """QA: every typed score and comment was lost when the save was refused."""
+    from prospects.models import CustomerFinancials
+
+    CustomerFinancials.objects.create(customer=ctx.customers.auto, year=YEAR - 1, it_spend=D("6000"))
+    it_spend = next(s for s in specs if s.name == "IT支出")  # the rule suggests 10
+    last = specs[-1]
+    client.force_login(ctx.segmgr)
+    data = {
+        "year": YEAR,
+        **{f"score_{s.key}": "6" for s in specs},
+        **{f"comment_{s.key}": f"评语{s.key}" for s in specs},
+    }
+    # a departure from the suggestion without a reason
+    response = client.post(_scorecard_url(ctx.customers.auto), data)
+    assert response.status_code == 200 and not Scorecard.objects.exists()
+    html = response.content.decode()
+    assert "<div>IT支出：得分 6.0 与规则建议 10 不同，请填写理由。</div>" in html
+    assert all(f'name="score_{s.key}" value="6"' in html for s in specs)
+    assert all(f'name="comment_{s.key}" value="评语{s.key}"' in html for s in specs)
+    # with the reason, an out-of-range score: the reason is kept as well
+    data.update({f"reason_{it_spend.key}": "预算已冻结", f"score_{last.key}": "12"})
+    response = client.post(_scorecard_url(ctx.customers.auto), data)
+    assert response.status_code == 200 and not Scorecard.objects.exists()
+    html = response.content.decode()
+    assert f'name="score_{last.key}" value="12"' in html
+    assert f'name="reason_{it_spend.key}" value="预算已冻结"' in html
+    assert all(f'name="comment_{s.key}" value="评语{s.key}"' in html for s in specs)
+    # nothing was saved: a fresh page shows empty boxes
+    assert all(
+        row["shown"]["score"] == "" for row in client.get(_scorecard_url(ctx.customers.auto)).context["rows"]
+    )
+
+
+def test_a_scorecard_save_refused_after_saving_once_shows_the_posted_not_the_saved_values(ctx, client, specs):
+    client.force_login(ctx.segmgr)
+    url = _scorecard_url(ctx.customers.owned)
+    saved = {
+        "year": YEAR,
+        **{f"score_{s.key}": "5" for s in specs},
+        **{f"reason_{s.key}": "理由" for s in specs},
+    }
+    assert client.post(url, saved).status_code == 302
+    retyped = {**saved, **{f"score_{s.key}": "8" for s in specs}, f"score_{specs[1].key}": "0"}
+    response = client.post(url, retyped)
+    assert response.status_code == 200
+    shown = [row["shown"]["score"] for row in response.context["rows"]]
+    assert sorted(shown) == sorted(["8"] * (len(specs) - 1) + ["0"])
+    assert {c.score for c in Scorecard.objects.all()} == {D("5")}
+
+
+def test_a_non_numeric_score_is_one_error_line_naming_the_criterion(ctx, client, specs):
+    """QA: the message came out one character per line (a string iterated as a list)."""
+    client.force_login(ctx.segmgr)
+    financial = next(s for s in specs if s.name == "财务业绩")
+    response = client.post(
+        _scorecard_url(ctx.customers.auto), {"year": YEAR, f"score_{financial.key}": "很好"}
+    )
+    html = response.content.decode()
+    errors = html.split('data-testid="score-errors">', 1)[1].split("</div></div>", 1)[0] + "</div>"
+    assert errors == "<div>财务业绩：得分必须是数字。</div>"
+    assert f'name="score_{financial.key}" value="很好"' in html and "is-invalid" in html
+
+
+def test_a_refused_tier_decision_keeps_the_chosen_tier_and_reason(scored, client):
+    """QA: after "二级 without a reason" was refused the select jumped back to the old tier."""
+    auto = scored.customers.auto
+    client.force_login(scored.segmgr)
+    page = client.get(_scorecard_url(auto))
+    assert page.context["tier_shown"]["tier"] == Tier.TIER1  # the proposal
+    decide = reverse("prioritization:tier_decide", args=[auto.pk])
+    response = client.post(decide, {"year": YEAR, "tier": Tier.TIER2, "reason": ""}, follow=True)
+    html = response.content.decode()
+    assert Target.objects.get(customer=auto).tier == ""
+    assert f'<option value="{Tier.TIER2}" selected>' in html
+    assert f'<option value="{Tier.TIER1}" selected>' not in html
+    # shown once: reloading shows the decision as saved
+    assert client.get(_scorecard_url(auto)).context["tier_shown"]["tier"] == Tier.TIER1
+    # from the tiers page: the row keeps the chosen tier too
+    tiers = reverse("prioritization:tiers") + Q
+    response = client.post(
+        decide, {"year": YEAR, "tier": Tier.NO, "reason": "", "next": tiers, "decided_at": ""}, follow=True
+    )
+    row = next(r for r in response.context["table"] if r["customer"].pk == auto.pk)
+    assert row["chosen"] == Tier.NO
+
+
+def test_saying_no_asks_for_confirmation_in_the_browser(scored, client):
+    auto = scored.customers.auto
+    client.force_login(scored.segmgr)
+    html = client.get(_scorecard_url(auto)).content.decode()
+    assert f'<option value="{Tier.NO}" data-confirm="' in html
+    tiers = client.get(reverse("prioritization:tiers") + Q).content.decode()
+    assert f'<option value="{Tier.NO}" data-confirm="' in tiers
+    with open("static/js/workbench.js", encoding="utf-8") as script:
+        assert "option[data-confirm]:checked" in script.read()
+    client.post(
+        reverse("prioritization:tier_decide", args=[auto.pk]),
+        {"year": YEAR, "tier": Tier.NO, "reason": "价格战"},
+    )
+    html = client.get(_scorecard_url(auto)).content.decode()  # already "no": nothing to confirm
+    assert f'<option value="{Tier.NO}" selected>' in html
+
+
+@pytest.mark.parametrize("role", ["admin_user", "bgvp", "buvp", "segmgr", "am", "researcher", "pr"])
+def test_tabs_show_only_pages_the_user_may_open(scored, client, request, role):
+    """The 业务单元汇总 tab only where /targets/bu-merge/ is not 403; the 负责人 tab of a customer
+    only for those who may assign its owners."""
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    tiers = client.get(reverse("prioritization:tiers") + Q).content.decode()
+    merge = client.get(reverse("prioritization:bu_merge") + Q).status_code
+    assert merge in (200, 403)
+    assert ('data-testid="tab-bu-merge"' in tiers) == (merge == 200)
+    customer = scored.customers.owned  # the account manager's own customer: everyone reads it
+    card = client.get(_scorecard_url(customer))
+    assert card.status_code == 200
+    owners = client.get(reverse("prioritization:customer_owners", args=[customer.pk]) + f"?year={YEAR}")
+    assert ('data-testid="tab-owners"' in card.content.decode()) == (owners.status_code == 200)
