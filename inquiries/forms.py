@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inquiries.models import CustomerCategory, Decision, Importance, Inquiry, RequestType, Status
+from inquiries.services.reports import MONTH_PATTERN
 from prioritization.access import Action, scope_for
 from prioritization.models import Role, Segment
 from prospects.models import Customer
@@ -167,7 +168,7 @@ class FollowUpForm(forms.Form):
 class MonthlyReportForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("业务单元"), queryset=None)
     month = forms.RegexField(
-        label=_("月份"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", widget=forms.TextInput(attrs={"type": "month"})
+        label=_("月份"), regex=rf"\A{MONTH_PATTERN}\Z", widget=forms.TextInput(attrs={"type": "month"})
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -165,19 +165,20 @@ class Inquiry(models.Model):
         return self.closed_at is not None
 
     def clocks(self) -> list[sla.Clock]:
-        closed = self.is_closed
+        closed, closed_at = self.is_closed, self.closed_at
         return [
             sla.Clock(
                 sla.ClockName.LOG, self.log_due_at, self.log_remind_at, self.completed_at,
-                self.log_reminded_at is not None, self.log_escalated_at is not None, closed,
+                self.log_reminded_at is not None, self.log_escalated_at is not None, closed, closed_at,
             ),
             sla.Clock(
                 sla.ClockName.REPLY, self.reply_due_at, self.reply_remind_at, self.replied_at,
-                self.reply_reminded_at is not None, self.reply_escalated_at is not None, closed,
+                self.reply_reminded_at is not None, self.reply_escalated_at is not None, closed, closed_at,
             ),
             sla.Clock(
                 sla.ClockName.FOLLOWUP, self.followup_due_at, self.followup_remind_at, self.followed_up_at,
                 self.followup_reminded_at is not None, self.followup_escalated_at is not None, closed,
+                closed_at,
             ),
         ]  # fmt: skip
 

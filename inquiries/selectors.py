@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from inquiries.models import Inquiry
 from prioritization.access import Action, scope_for
+from prioritization.models import Target
+from prioritization.tiers import Tier
+from prospects.models import Customer, normalize_name
 from prospects.selectors.customers import customer_list_visible
 
 RELATED = ("unit", "segment", "logged_by", "account_manager", "decided_by", "customer")
@@ -75,3 +78,35 @@ def company_suggestions(*, user, term: str, limit: int = 8):
     if len(term) < 1:
         return []
     return list(customer_list_visible(user=user, search=term).order_by("name")[:limit])
+
+
+def visible_customers(*, user):
+    return scope_for(user).filter(Customer.objects.all(), Action.VIEW)
+
+
+def not_pursued_ids(inquiries, *, customers) -> set[int]:
+    """The pks of `inquiries` whose company is a customer decided "not pursued" (不考虑发展, say
+    "no") for the year of the call: the linked customer, else the customer of that name in the
+    inquiry's BU among `customers` (the reader's) — the company the inquiry page shows. At most two
+    queries, whatever the number of inquiries."""
+    inquiries = list(inquiries)
+    customer_of = {i.pk: i.customer_id for i in inquiries if i.customer_id}
+    unlinked = [i for i in inquiries if not i.customer_id]
+    if unlinked:
+        same_name = customers.filter(
+            unit_id__in={i.unit_id for i in unlinked},
+            name_key__in={normalize_name(i.company_name) for i in unlinked},
+        ).values_list("unit_id", "name_key", "pk")
+        by_name = {(unit_id, key): pk for unit_id, key, pk in same_name}
+        for i in unlinked:
+            pk = by_name.get((i.unit_id, normalize_name(i.company_name)))
+            if pk is not None:
+                customer_of[i.pk] = pk
+    if not customer_of:
+        return set()
+    said_no = set(
+        Target.objects.filter(customer_id__in=set(customer_of.values()), tier=Tier.NO).values_list(
+            "customer_id", "year"
+        )
+    )
+    return {i.pk for i in inquiries if (customer_of.get(i.pk), timezone.localtime(i.call_at).year) in said_no}

@@ -145,10 +145,15 @@ class Clock:
     reminded: bool = False
     escalated: bool = False
     stopped: bool = False  # the inquiry is closed: nothing more is owed on this clock
+    stopped_at: datetime | None = None  # when it was closed (a clock stopped after its deadline was missed)
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.stopped or self.stopped_at is not None
 
     @property
     def running(self) -> bool:
-        return self.due_at is not None and self.met_at is None and not self.stopped
+        return self.due_at is not None and self.met_at is None and not self.is_stopped
 
 
 @dataclass(frozen=True)
@@ -158,24 +163,37 @@ class ClockState:
     due_at: datetime | None
     remind_at: datetime | None
     met_at: datetime | None
-    lateness: timedelta | None  # how late (met late, or overdue until now); None when not late
+    lateness: timedelta | None  # how late (met late, or overdue until now or the close); None when not late
     remaining: timedelta | None  # time left while running and not breached
+    settled: bool = False  # the outcome can no longer change: met, or stopped by the close
+
+    @property
+    def running(self) -> bool:
+        return self.state in (State.DUE, State.AT_RISK) or (self.state == State.BREACHED and not self.settled)
 
 
 def clock_state(clock: Clock, now: datetime) -> ClockState:
-    def result(state, lateness=None, remaining=None):
-        return ClockState(clock.name, state, clock.due_at, clock.remind_at, clock.met_at, lateness, remaining)
+    """Where a clock stands at `now`. Closing the inquiry freezes a clock that is not met: stopped
+    for good when the close came before its deadline (a deadline passing later owes nothing), a
+    breach of fixed lateness when the deadline had already been missed."""
+
+    def result(state, lateness=None, remaining=None, settled=False):
+        return ClockState(
+            clock.name, state, clock.due_at, clock.remind_at, clock.met_at, lateness, remaining, settled
+        )
 
     if clock.due_at is None:
-        return result(State.NOT_STARTED)
+        return result(State.NOT_STARTED, settled=clock.is_stopped)
     if clock.met_at is not None:
         if clock.met_at > clock.due_at:
-            return result(State.BREACHED, lateness=clock.met_at - clock.due_at)
-        return result(State.MET)
+            return result(State.BREACHED, lateness=clock.met_at - clock.due_at, settled=True)
+        return result(State.MET, settled=True)
+    if clock.is_stopped:
+        if clock.stopped_at is not None and clock.stopped_at >= clock.due_at:
+            return result(State.BREACHED, lateness=clock.stopped_at - clock.due_at, settled=True)
+        return result(State.STOPPED, settled=True)
     if now >= clock.due_at:
         return result(State.BREACHED, lateness=now - clock.due_at)
-    if clock.stopped:
-        return result(State.STOPPED)
     if clock.remind_at is not None and now >= clock.remind_at:
         return result(State.AT_RISK, remaining=clock.due_at - now)
     return result(State.DUE, remaining=clock.due_at - now)
@@ -217,7 +235,7 @@ def next_check_at(clocks: list[Clock]) -> datetime | None:
 def worst_state(states: list[ClockState]) -> ClockState | None:
     """The clock to show first on a board: breached and running before at risk before due."""
     order = {State.BREACHED: 0, State.AT_RISK: 1, State.DUE: 2}
-    running = [s for s in states if s.state in order and (s.met_at is None or s.state != State.BREACHED)]
+    running = [s for s in states if s.running]
     if not running:
         return None
     return min(running, key=lambda s: (order[s.state], s.due_at))
@@ -241,5 +259,13 @@ def response_bucket(elapsed: timedelta) -> str:
 
 
 def compliance(met_on_time: int, total_measured: int) -> float | None:
-    """Share of clocks met on time among those that were met or breached (None when none)."""
+    """Share of clocks met on time among those owed: met (on time or late) or breached and still
+    unmet (None when none)."""
     return None if total_measured == 0 else met_on_time / total_measured
+
+
+def reply_deadline_may_move(*, due_at: datetime | None, replied_at: datetime | None, now: datetime) -> bool:
+    """A new importance moves the reply deadline only while the reply clock is still running: once
+    the reply is given, or the deadline has passed, the clock was measured against the deadline in
+    force, and a later reclassification must not turn a miss into "met" (nor a hit into a miss)."""
+    return due_at is None or (replied_at is None and now < due_at)

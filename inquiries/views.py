@@ -51,6 +51,9 @@ def board(request):
     filters = InquiryFilter(request.GET or None, queryset=qs, user=request.user, now=now)
     page = Paginator(filters.qs, 30).get_page(request.GET.get("page"))
     rows = [(i, sla.worst_state(i.clock_states(now))) for i in page.object_list]
+    said_no = selectors.not_pursued_ids(
+        page.object_list, customers=selectors.visible_customers(user=request.user)
+    )
     scope = scope_for(request)
     return render(
         request,
@@ -59,6 +62,7 @@ def board(request):
             "filter": filters,
             "page": page,
             "rows": rows,
+            "said_no": said_no,  # rows whose company is rated "not pursued" (不考虑)
             "can_log": scope.allows(Action.LOG_INQUIRY),
             "can_report": scope.allows(Action.INQUIRY_REPORTS),
         },
@@ -117,7 +121,7 @@ def company_autocomplete(request):
 def _known_customer(user, inquiry) -> Customer | None:
     if inquiry.customer_id:
         return inquiry.customer
-    qs = scope_for(user).filter(Customer.objects.all(), Action.VIEW)
+    qs = selectors.visible_customers(user=user)
     return qs.filter(unit_id=inquiry.unit_id, name_key=normalize_name(inquiry.company_name)).first()
 
 
@@ -150,9 +154,12 @@ def detail(request, pk):
         "say_no": bool(tier and tier["tier"] == Tier.NO),
         "can_complete": open_ and inquiry.completed_at is None and scope.can(Action.LOG_INQUIRY, inquiry),
         "can_decide": can_decide,
-        "can_list_target": scope.can(Action.DECIDE_INQUIRY, inquiry) and not inquiry.customer_id,
+        "can_list_target": can_decide and not inquiry.customer_id and inquiry.decision != Decision.DECLINE,
         "can_follow": bool(can_follow),
-        "can_close": open_ and inquiry.replied_at is not None and (can_decide or can_follow),
+        # The account manager closes only once the follow-up is recorded (as the service checks).
+        "can_close": open_
+        and inquiry.replied_at is not None
+        and (can_decide or (can_follow and inquiry.followed_up_at is not None)),
         "classify_form": ClassifyForm(initial={"importance": inquiry.importance or "important"}),
         "decide_form": DecideForm(initial=decide_initial, inquiry=inquiry) if can_decide else None,
         "material_form": MaterialSentForm(),
@@ -201,9 +208,15 @@ def classify(request, pk):
     def handle(inquiry):
         if not form.is_valid():
             raise ValidationError(_("请选择重要程度。"))
-        services.inquiry_classify(
-            actor=request.user, inquiry=inquiry, importance=form.cleaned_data["importance"]
+        now = timezone.now()
+        moves = sla.reply_deadline_may_move(
+            due_at=inquiry.reply_due_at, replied_at=inquiry.replied_at, now=now
         )
+        services.inquiry_classify(
+            actor=request.user, inquiry=inquiry, importance=form.cleaned_data["importance"], now=now
+        )
+        if not moves:
+            return _("重要程度已保存；答复截止时间已过（或已答复），截止时间保持不变，超时照常记录。")
         return _("重要程度已保存，答复时限已更新。")
 
     return _post_action(request, pk, Action.DECIDE_INQUIRY, handle)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from inquiries import sla
@@ -79,9 +79,15 @@ def refresh_next_sla(inquiry: Inquiry) -> None:
     inquiry.next_sla_at = sla.next_check_at(inquiry.clocks())
 
 
-def _set_reply_deadline(inquiry: Inquiry, calendar) -> None:
+def _set_reply_deadline(inquiry: Inquiry, calendar, *, now: datetime) -> bool:
+    """Set the reply deadline for the inquiry's importance, unless the reply clock is no longer
+    running (answered, or its deadline already missed): a deadline missed stays missed, recorded
+    and counted, whatever importance is chosen later. True when the deadline was (re)set."""
+    if not sla.reply_deadline_may_move(due_at=inquiry.reply_due_at, replied_at=inquiry.replied_at, now=now):
+        return False
     deadline = sla.reply_deadline(inquiry.call_at, inquiry.importance or None, calendar)
     inquiry.reply_remind_at, inquiry.reply_due_at = deadline.remind_at, deadline.due_at
+    return True
 
 
 def _record_met(inquiry: Inquiry, clock: str, due_at: datetime, met_at: datetime) -> None:
@@ -162,7 +168,7 @@ def inquiry_log(
         log_due_at=log.due_at,
         **{k: (v or "").strip() if isinstance(v, str) else v for k, v in details.items()},
     )
-    _set_reply_deadline(inquiry, calendar)
+    _set_reply_deadline(inquiry, calendar, now=now)
     if is_complete(inquiry):
         inquiry.completed_at = now
         inquiry.status = Status.LOGGED
@@ -175,10 +181,21 @@ def inquiry_log(
         recipients=decision_makers(inquiry),
         key=f"inquiry:{inquiry.pk}:logged",
         template="emails/inquiries/logged.txt",
-        context={"inquiry": inquiry},
+        context={"inquiry": inquiry, "say_no": _said_no(inquiry)},
         url=inquiry_url(inquiry),
     )
     return inquiry
+
+
+def _said_no(inquiry: Inquiry) -> bool:
+    """Whether the company is a customer decided "not pursued" (不考虑发展) for the year of the call,
+    looked up among the customers its decision makers see (the inquiry's segment, else its BU)."""
+    from inquiries.selectors import not_pursued_ids
+
+    customers = Customer.objects.filter(unit_id=inquiry.unit_id)
+    if inquiry.segment_id is not None:
+        customers = customers.filter(segment_id=inquiry.segment_id)
+    return inquiry.pk in not_pursued_ids([inquiry], customers=customers)
 
 
 def _locked(inquiry: Inquiry) -> Inquiry:
@@ -225,13 +242,15 @@ def inquiry_complete(*, actor, inquiry: Inquiry, now: datetime | None = None, **
 
 @transaction.atomic
 def inquiry_classify(*, actor, inquiry: Inquiry, importance: str, now: datetime | None = None) -> Inquiry:
-    """Important (reply within 24 h) or secondary (48 h), both measured from the call."""
+    """Important (reply within 24 h) or secondary (48 h), both measured from the call. Before the
+    deadline this moves it; after a reply or a missed deadline only the importance is recorded."""
+    now = now or timezone.now()
     _require(actor, Action.DECIDE_INQUIRY, inquiry)
     current = _locked(inquiry)
     _require_open(current)
     current.importance = importance
     current.full_clean(exclude=["logged_by"])
-    _set_reply_deadline(current, calendar_for(current.unit))
+    _set_reply_deadline(current, calendar_for(current.unit), now=now)
     refresh_next_sla(current)
     current.save()
     return current
@@ -271,7 +290,7 @@ def inquiry_decide(
         raise ValidationError({"account_manager": _("婉拒的查询不需要客户经理跟进。")})
     _check_account_manager(current, account_manager)
     current.importance = importance
-    _set_reply_deadline(current, calendar_for(current.unit))
+    _set_reply_deadline(current, calendar_for(current.unit), now=now)
     current.reply = reply.strip()
     current.decision = decision
     current.decision_reason = (decision_reason or "").strip()
@@ -286,11 +305,12 @@ def inquiry_decide(
         current.closed_at = now
     elif current.status in (Status.CAPTURED, Status.LOGGED):
         current.status = Status.DECIDED
-    current.full_clean(exclude=["logged_by"])
-    refresh_next_sla(current)
-    current.save()
     if decision == Decision.TARGET:
         _list_as_target(actor, current, now=now)
+    current.full_clean(exclude=["logged_by"])
+    refresh_next_sla(current)
+    current._history_user = actor  # the decision's author, also outside a request
+    current.save()
     if newly_assigned:
         notify(
             recipients=[account_manager],
@@ -303,6 +323,8 @@ def inquiry_decide(
 
 
 def _list_as_target(actor, current: Inquiry, *, now: datetime) -> Customer:
+    """Create or link the customer and put it on the year's list; links it on `current`, which the
+    caller saves (so the change is in the inquiry's history)."""
     scope = scope_for(actor)
     customer = current.customer
     if customer is None:
@@ -324,22 +346,29 @@ def _list_as_target(actor, current: Inquiry, *, now: datetime) -> Customer:
         )
     year = timezone.localtime(current.call_at).year
     prospect_list_add(actor=actor, customer=customer, year=year, origin=ListEntry.Origin.INQUIRY)
-    if current.customer_id != customer.pk:
-        Inquiry.objects.filter(pk=current.pk).update(customer=customer)
-        current.customer = customer
+    current.customer = customer
     return customer
 
 
 @transaction.atomic
 def inquiry_list_as_target(*, actor, inquiry: Inquiry, now: datetime | None = None) -> Customer:
     """One click: create or link the company as a customer and put it on the segment's list for the
-    year of the call."""
+    year of the call; the decision becomes "list as target", saved with the inquiry's history. Not
+    on a closed inquiry, nor on a declined one (which is closed with its reason)."""
     now = now or timezone.now()
     _require(actor, Action.DECIDE_INQUIRY, inquiry)
     current = _locked(inquiry)
+    if current.decision == Decision.DECLINE:
+        raise ValidationError(_("已婉拒（说“不”）的查询不能列为目标客户。"))
+    if current.is_closed:
+        raise ValidationError(_("该查询已关闭，不能再列为目标客户。"))
+    linked_before = current.customer_id
     customer = _list_as_target(actor, current, now=now)
-    if current.decision != Decision.TARGET:
-        Inquiry.objects.filter(pk=current.pk).update(decision=Decision.TARGET, decided_by=actor)
+    if current.decision != Decision.TARGET or current.customer_id != linked_before:
+        if current.decision != Decision.TARGET:
+            current.decision, current.decided_by = Decision.TARGET, actor
+        current._history_user = actor
+        current.save()
     return customer
 
 
@@ -361,6 +390,16 @@ def inquiry_material_sent(
     sent_at = sent_at or now
     if sent_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"material_sent_at": _("发送时间不能晚于现在。")})
+    # Material goes out after the reply (before it, after the call); the form gives whole minutes.
+    earliest = current.replied_at or current.call_at
+    if sent_at < earliest.replace(second=0, microsecond=0):
+        when = dateformat.format(timezone.localtime(earliest), "Y-m-d H:i")
+        message = (
+            _("发送时间不能早于答复时间（%(at)s）。")
+            if current.replied_at
+            else _("发送时间不能早于来电时间（%(at)s）。")
+        )
+        raise ValidationError({"material_sent_at": message % {"at": when}})
     deadline = sla.followup_deadline(sent_at, calendar_for(current.unit))
     current.material_sent_at = sent_at
     current.followup_remind_at, current.followup_due_at = deadline.remind_at, deadline.due_at
@@ -393,7 +432,8 @@ def inquiry_follow_up(*, actor, inquiry: Inquiry, feedback: str, now: datetime |
 
 @transaction.atomic
 def inquiry_close(*, actor, inquiry: Inquiry, now: datetime | None = None) -> Inquiry:
-    """Close: the decision maker, or the assigned account manager once the follow-up is recorded."""
+    """Close: the decision maker, or the assigned account manager once the follow-up is recorded
+    (closing stops the follow-up clock and its reminders, so it may not replace the call-back)."""
     now = now or timezone.now()
     scope = scope_for(actor)
     current = _locked(inquiry)
@@ -404,6 +444,8 @@ def inquiry_close(*, actor, inquiry: Inquiry, now: datetime | None = None) -> In
     _require_open(current)
     if current.replied_at is None:
         raise ValidationError(_("答复客户之前不能关闭查询。"))
+    if not may_decide and current.followed_up_at is None:
+        raise ValidationError(_("请先回访客户并记录反馈，再关闭查询。"))
     current.closed_at = now
     current.status = Status.CLOSED
     refresh_next_sla(current)

@@ -6,6 +6,7 @@ keys), so a beat that was down catches up on its next run."""
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -84,28 +85,39 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(0), tzinfo=tz), datetime.combine(following, time(0), tzinfo=tz)
 
 
+# Exactly YYYY-MM in ASCII digits (`\d` would take full-width and other Unicode digits).
+MONTH_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])"
+
+
 def parse_month(text: str) -> date:
-    """ "2025-03" → date(2025, 3, 1); ValueError otherwise."""
-    year, _sep, month = (text or "").strip().partition("-")
-    if len(year) != 4 or not month:
+    """ "2025-03" → date(2025, 3, 1); ValueError for anything that is not exactly YYYY-MM (no
+    sign, space, single or third month digit, other digits), as the report form requires."""
+    if not isinstance(text, str) or not re.fullmatch(MONTH_PATTERN, text):
         raise ValueError(text)
-    return date(int(year), int(month), 1)
+    return date(int(text[:4]), int(text[5:]), 1)
 
 
 @dataclass
 class ClockFigures:
+    """One clock over the month: met (on time or late) and breached still unmet. Compliance counts
+    both: an inquiry never answered is a miss, not an absence."""
+
     name: str
-    measured: int = 0
+    measured: int = 0  # met, on time or late
     on_time: int = 0
-    open_breached: int = 0
+    open_breached: int = 0  # past the deadline and never met (still open, or closed after the miss)
 
     @property
     def late(self) -> int:
         return self.measured - self.on_time
 
     @property
+    def owed(self) -> int:
+        return self.measured + self.open_breached
+
+    @property
     def rate(self) -> float | None:
-        return sla.compliance(self.on_time, self.measured)
+        return sla.compliance(self.on_time, self.owed)
 
 
 def monthly_report_rows(*, actor, unit: BusinessUnit, month: date):
@@ -138,7 +150,11 @@ def monthly_figures(rows, *, now: datetime) -> dict:
     decisions = Counter()
     people: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
-        for state in r.clock_states(now):
+        # The same states as the board and the inquiry page show (a clock stopped by the close
+        # before its deadline is neither met nor missed).
+        states = {state.name: state for state in r.clock_states(now)}
+        late = {name: state.state == sla.State.BREACHED for name, state in states.items()}
+        for state in states.values():
             figures = clocks[state.name]
             if state.met_at is not None:
                 figures.measured += 1
@@ -150,16 +166,16 @@ def monthly_figures(rows, *, now: datetime) -> dict:
         decisions[r.get_decision_display() if r.decision else _("待决定")] += 1
         logger = people[_person(r.logged_by)]
         logger["logged"] += 1
-        logger["logged_late"] += bool(sla.lateness(r.log_due_at, r.completed_at))
+        logger["logged_late"] += late[sla.ClockName.LOG]
         if r.decided_by_id:
             decider = people[_person(r.decided_by)]
             decider["decided"] += 1
-            decider["replied_late"] += bool(sla.lateness(r.reply_due_at, r.replied_at))
+            decider["replied_late"] += late[sla.ClockName.REPLY]
         if r.account_manager_id:
             am = people[_person(r.account_manager)]
             am["assigned"] += 1
             am["followed_up"] += r.followed_up_at is not None
-            am["followup_late"] += bool(sla.lateness(r.followup_due_at, r.followed_up_at))
+            am["followup_late"] += late[sla.ClockName.FOLLOWUP]
     order = [label for _limit, label in sla.RESPONSE_BUCKETS] + [sla.OVER_LAST_BUCKET]
     return {
         "total": len(rows),

@@ -61,7 +61,9 @@ def test_an_account_manager_sees_what_they_logged(org, am, log):
 
 
 def test_classify_secondary_moves_the_reply_deadline_to_48_hours(org, pr, segmgr, log):
-    inquiry = services.inquiry_classify(actor=segmgr, inquiry=log(pr), importance="secondary")
+    inquiry = services.inquiry_classify(
+        actor=segmgr, inquiry=log(pr), importance="secondary", now=T0 + timedelta(hours=1)
+    )
     assert inquiry.reply_due_at == T0 + timedelta(hours=48)
     assert inquiry.reply_remind_at == T0 + timedelta(hours=36)
 
@@ -142,6 +144,7 @@ def test_only_the_assigned_account_manager_records_material_and_follow_up(org, p
         reply="x",
         decision="allocate",
         account_manager=am,
+        now=T0 + timedelta(hours=2),
     )
     with pytest.raises(PermissionDenied):
         services.inquiry_material_sent(actor=other_am, inquiry=inquiry)
