@@ -14,7 +14,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from prioritization.models import Notification, OutboundEmail, Profile
@@ -55,8 +56,9 @@ def _attachments_for(attachments: Attachments, user) -> tuple[list[Attachment], 
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
-    """A template renders the subject on its first line and the body below it."""
-    text = render_to_string(template, context).strip()
+    """A template renders the subject on its first line and the body below it. Plain text: nothing
+    is HTML-escaped ("A&B 公司" stays as written; pages escape the body when they show it)."""
+    text = get_template(template).template.render(Context(context, autoescape=False)).strip()
     subject, _sep, body = text.partition("\n")
     return subject.strip()[:300], body.strip()
 

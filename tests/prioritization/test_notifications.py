@@ -281,3 +281,11 @@ def test_a_sweep_racing_another_that_recorded_one_first_records_only_the_rest(
     assert [n.recipient for n in created] == [buvp]
     assert Notification.objects.filter(key="k:race").count() == 2
     assert [m.to for m in mail.outbox] == [[buvp.email]]  # segmgr's e-mail is the other sweep's
+
+
+def test_the_email_is_plain_text_not_html_escaped(segmgr, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _notify([segmgr], subject="A&B <公司> 的提醒", body="客户「A&B」说 \"好\"")
+    assert mail.outbox[0].subject == "A&B <公司> 的提醒"
+    assert '客户「A&B」说 "好"' in mail.outbox[0].body
+    assert created[0].subject == "A&B <公司> 的提醒"
