@@ -166,6 +166,11 @@ class ContactLog(models.Model):
         VISIT = "visit", _("拜访")
         CALL = "call", _("电话")
         HOSPITALITY = "hospitality", _("招待")
+        # The briefing formats the tier principles name (PROCESS.md §2.3.3 item 4): experience
+        # briefings for tier 1 (the value of PromotionPlan.Format.BRIEFING), new-product and
+        # success-case briefings for tier 3.
+        BRIEFING = "briefing", _("经验介绍会")
+        PRODUCT_BRIEFING = "product_briefing", _("新产品/成功案例介绍会")
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contact_logs", verbose_name=_("客户")

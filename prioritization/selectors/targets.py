@@ -33,6 +33,7 @@ from django.utils import timezone
 from prioritization import listcache
 from prioritization.access import ACCOUNT_SCOPED_ROLES, CAPABILITIES, Action, scope_for
 from prioritization.models import ContactLog, Target
+from prioritization.selectors.cadence import approval_dates, cadence_start, cadence_start_sql
 from prioritization.tiers import Tier
 from prospects.models import Customer, ListEntry
 
@@ -194,6 +195,47 @@ def decided_tier_counts(customers, *, unit_id=None) -> dict[str, int]:
     return counts
 
 
+def bu_tier_counts(*, unit, year: int) -> dict[str, int]:
+    """Decided tiers of the BU's whole list for `year`, {tier: n} for every tier: the figure the
+    tier capacities are set for (capacity is a BU-wide figure), the same for every viewer and page
+    filter. Counts only — no customer is read. Through the list cache."""
+    counts = dict.fromkeys(Tier.values, 0)
+    grouped = (
+        Target.objects.filter(
+            year=year,
+            customer__unit=unit,
+            customer_id__in=ListEntry.objects.filter(year=year).values("customer_id"),
+            tier__in=Tier.values,
+        )
+        .order_by()
+        .values_list("tier")
+        .annotate(n=Count("pk"))
+    )
+    unit_id = getattr(unit, "pk", unit)
+    for tier, n in listcache.cached(unit_id, "bu-tiers", grouped, lambda: list(grouped)):
+        counts[tier] = n
+    return counts
+
+
+def tier_capacity_warnings(*, unit, year: int, version) -> list[dict]:
+    """The tier page's capacity warnings, {"tier": label, "count", "capacity"} per tier of the BU's
+    whole list for `year` holding more customers than `version` (its criteria version in force)
+    allows. BU-wide whatever the page's filter and the viewer's scope: everyone deciding tiers sees
+    that the BU is over capacity. Warnings only: people decide."""
+    from prioritization import scoring
+
+    if version is None:
+        return []
+    capacities = {tier: version.capacity_for(tier) for tier in TARGET_TIERS}
+    if all(capacity is None for capacity in capacities.values()):
+        return []
+    labels = dict(Tier.choices)
+    return [
+        {"tier": labels[w.tier], "count": w.count, "capacity": w.capacity}
+        for w in scoring.capacity_warnings(bu_tier_counts(unit=unit, year=year), capacities)
+    ]
+
+
 def last_contacts(customer_ids) -> dict[int, object]:
     return dict(
         ContactLog.objects.filter(customer_id__in=list(customer_ids))
@@ -233,8 +275,8 @@ MAX_PERIODS = 60
 
 def contact_status(customer, *, year: int, today=None) -> dict:
     """The customer's contact log against its tier's cadence for `year`: every contact, the last
-    one, when the next is due (overdue or not), and per cadence period since the year (or the
-    relationship) began whether a contact was kept — "kept vs due"."""
+    one, when the next is due (overdue or not; from when by `selectors.cadence`), and per cadence
+    period since the year (or the relationship) began whether a contact was kept — "kept vs due"."""
     from datetime import date
 
     today = today or timezone.localdate()
@@ -244,8 +286,16 @@ def contact_status(customer, *, year: int, today=None) -> dict:
     cadence = principle.contact_cadence_days if principle else None
     logs = list(customer.contact_logs.select_related("logged_by").order_by("-contacted_on", "-pk"))
     last = logs[0].contacted_on if logs else None
-    start = last or customer.relationship_started_on
-    due_on = (start + timedelta(days=cadence) if start else today) if cadence else None
+    due_on = None
+    if cadence:
+        start = cadence_start(
+            year=year,
+            last_contact=last,
+            relationship_started_on=customer.relationship_started_on,
+            decided_on=timezone.localdate(target.decided_at) if target.decided_at else None,
+            approved_on=approval_dates(year=year, unit=customer.unit_id).get(customer.unit_id),
+        )
+        due_on = start + timedelta(days=cadence)
     periods = []
     if cadence:
         begin = max(date(year, 1, 1), customer.relationship_started_on or date(year, 1, 1))
@@ -309,10 +359,11 @@ def _cadence(year: int, unit=None):
     return Case(*whens, default=None, output_field=IntegerField())
 
 
-def with_due(customers, *, year: int, today, unit=None):
-    """Annotate a `target_customers` queryset with `cadence`, `last_contact` and `due_on` (the last
-    contact — else the relationship start — plus the cadence; today when neither is known; NULL
-    without a cadence), ordered overdue first: by due date (none last), then name."""
+def with_due(customers, *, year: int, today=None, unit=None):
+    """Annotate a `target_customers` queryset with `cadence`, `last_contact` and `due_on` (the
+    cadence clock's start by `selectors.cadence` — last contact, relationship start, tier decision,
+    BU list approval, else 1 January — plus the cadence; NULL without a cadence), ordered overdue
+    first: by due date (none last), then name. The due date does not depend on `today`."""
     last = (
         ContactLog.objects.filter(customer_id=OuterRef("pk"))
         .order_by("-contacted_on")
@@ -325,12 +376,7 @@ def with_due(customers, *, year: int, today, unit=None):
         .annotate(
             due_on=Case(
                 When(cadence__isnull=True, then=Value(None, output_field=DateField())),
-                When(last_contact__isnull=False, then=_AddDays(F("last_contact"), F("cadence"))),
-                When(
-                    relationship_started_on__isnull=False,
-                    then=_AddDays(F("relationship_started_on"), F("cadence")),
-                ),
-                default=Value(today),
+                default=_AddDays(cadence_start_sql(year=year, unit=unit), F("cadence")),
                 output_field=DateField(),
             )
         )
@@ -398,6 +444,20 @@ def contact_rows(*, user, unit, year: int, segment=None, owner=None, today=None)
         year=year,
         today=today,
     )
+
+
+def overdue_customers(*, unit, year: int, today):
+    """The target customers (decided tier 1–3 for `year`) of the BU whose next contact was due
+    before `today`, with owners, annotated by `with_due`, by name. NOT scoped: for the weekly
+    reminder, which keeps for each recipient only the customers in their own scope."""
+    customers = (
+        Customer.objects.filter(unit=unit)
+        .annotate(t=FilteredRelation("targets", condition=Q(targets__year=year)))
+        .annotate(target_tier=F("t__tier"))
+        .filter(t__tier__in=TARGET_TIERS)
+        .select_related("unit", "segment", "overall_owner", "daily_owner")
+    )
+    return with_due(customers, year=year, unit=unit).filter(due_on__lt=today).order_by("name", "pk")
 
 
 def due_contacts(*, user, year: int, today=None) -> list[dict]:
@@ -558,6 +618,7 @@ def segment_tier_counts(*, user, unit, year: int) -> list[tuple]:
 
 
 __all__ = [
+    "bu_tier_counts",
     "contact_customers",
     "contact_rows",
     "contact_status",
@@ -570,6 +631,7 @@ __all__ = [
     "last_status_changes",
     "listed_customers",
     "my_customers",
+    "overdue_customers",
     "owned_customers",
     "page_of",
     "pipeline_board",
@@ -579,6 +641,7 @@ __all__ = [
     "target_customers",
     "target_rows",
     "target_visibility",
+    "tier_capacity_warnings",
     "with_due",
     "with_targets",
 ]

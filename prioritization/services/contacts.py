@@ -1,12 +1,12 @@
 """The contact log of target customers (PROCESS.md §2.3.3 item 4): the weekly reminder to owners of
 customers whose next contact is overdue by their tier's cadence (sent once per owner per ISO week,
-whatever how often the beat sweep runs; recipients see only customers within their own scope), and
+whatever how often the beat sweep runs; recipients see only customers within their own scope; each
+BU's planning year in force, as on the home page; the cadence clock of `selectors.cadence`), and
 editing or deleting an entry (its author or the BU VP; optimistic lock; history kept)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prioritization.access import Action, scope_for
-from prioritization.models import ContactLog, Target
-from prioritization.selectors.targets import cadences, last_contacts
+from prioritization.models import BusinessUnit, ContactLog
+from prioritization.selectors.planning import planning_years_in_force
+from prioritization.selectors.targets import overdue_customers
 from prioritization.services.notifications import Notifier
 from prioritization.tiers import Tier
 from prospects.models import Customer
@@ -32,43 +33,41 @@ def week_key(today) -> str:
     return f"contacts-overdue:{iso.year}-W{iso.week:02d}"
 
 
-def overdue_by_owner(*, year: int, today) -> dict:
-    """owner → overdue rows (customer, tier label, due date, last contact) of tier 1–3 customers."""
-    targets = (
-        Target.objects.filter(year=year, tier__in=[Tier.TIER1, Tier.TIER2, Tier.TIER3])
-        .select_related("customer__overall_owner", "customer__daily_owner", "customer__segment")
-        .order_by("customer__name")
-    )
-    targets = list(targets)
-    principles = cadences((t.customer.unit_id, year, t.tier) for t in targets)
-    contacts = last_contacts(t.customer_id for t in targets)
+def overdue_by_owner(*, today, year: int | None = None) -> dict:
+    """owner → overdue rows (customer, tier label, due date, last contact, year) of the target
+    customers (tier 1–3) of each BU's planning year in force — or of `year` in every BU — by name.
+    A fixed number of queries per BU with a version in force, whatever its number of customers."""
+    if year is None:
+        years = planning_years_in_force()
+    else:
+        years = dict.fromkeys(BusinessUnit.objects.values_list("pk", flat=True), year)
     labels = dict(Tier.choices)
     result = defaultdict(list)
-    for target in targets:
-        customer = target.customer
-        principle = principles.get((customer.unit_id, year, target.tier))
-        if principle is None or not principle.contact_cadence_days:
-            continue
-        last = contacts.get(customer.pk)
-        start = last or customer.relationship_started_on
-        due = start + timedelta(days=principle.contact_cadence_days) if start else today
-        if due >= today:
-            continue
-        row = {"customer": customer, "tier_label": labels[target.tier], "due_on": due, "last_contact": last}
-        for owner in {customer.overall_owner, customer.daily_owner} - {None}:
-            if owner.is_active:
-                result[owner].append(row)
+    for unit_id, unit_year in sorted(years.items()):
+        for customer in overdue_customers(unit=unit_id, year=unit_year, today=today):
+            row = {
+                "customer": customer,
+                "tier_label": labels[customer.target_tier],
+                "due_on": customer.due_on,
+                "last_contact": customer.last_contact,
+                "year": unit_year,
+            }
+            for owner in {customer.overall_owner, customer.daily_owner} - {None}:
+                if owner.is_active:
+                    result[owner].append(row)
+    for rows in result.values():
+        rows.sort(key=lambda r: (r["customer"].name, r["customer"].pk))
     return result
 
 
 def overdue_contacts_remind(*, now=None, year: int | None = None) -> int:
     """Tell each owner, once this ISO week, which of their target customers are overdue for
-    contact. Returns the number of reminders recorded now (0 on a repeat run in the same week)."""
+    contact, in each BU's planning year in force (`year`: that year in every BU). Returns the
+    number of reminders recorded now (0 on a repeat run in the same week)."""
     now = timezone.localtime(now or timezone.now())
     if now.weekday() == 0 and now.hour < SEND_FROM_HOUR:
         return 0
     today = now.date()
-    year = year or today.year
     key = week_key(today)
     notifier = Notifier()
     for owner, rows in overdue_by_owner(year=year, today=today).items():
@@ -80,13 +79,13 @@ def overdue_contacts_remind(*, now=None, year: int | None = None) -> int:
         rows = [r for r in rows if r["customer"].pk in visible]
         if not rows:
             continue
-        unit = rows[0]["customer"].unit
+        unit, unit_year = rows[0]["customer"].unit, rows[0]["year"]
         notifier.add(
             recipients=[owner],
             key=key,
             template=TEMPLATE,
-            context={"rows": rows[:MAX_LISTED], "count": len(rows), "year": year},
-            url=f"{reverse('prioritization:contacts_due')}?bu={unit.code}&year={year}&mine=1",
+            context={"rows": rows[:MAX_LISTED], "count": len(rows), "year": unit_year},
+            url=f"{reverse('prioritization:contacts_due')}?bu={unit.code}&year={unit_year}&mine=1",
         )
     with transaction.atomic():
         return len(notifier.flush())

@@ -2,13 +2,14 @@
 counts and pagination done in SQL, the matrix's score cells above the point cap, the pipeline's
 capped columns, and bulk acceptance beyond the visible page."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from prioritization.models import Target
 from prioritization.services.targets import tier_set
@@ -167,13 +168,17 @@ def test_contacts_due_orders_overdue_first_and_counts_in_sql(ctx, client):
     made = add_customers(ctx.org, 4, tier=Tier.TIER1, owner=ctx.buvp)
     Customer.objects.filter(pk=made[1].pk).update(relationship_started_on=date(2025, 1, 1))
     Customer.objects.filter(pk=made[2].pk).update(relationship_started_on=date(2099, 1, 1))
+    Target.objects.filter(customer=made[0], year=YEAR).update(decided_at=timezone.now())
     client.force_login(ctx.buvp)
     response = client.get(reverse("prioritization:contacts_due") + Q)
     rows = response.context["rows"]
     assert rows[0]["customer"] == made[1] and rows[0]["overdue"] and rows[0]["due_on"] == date(2025, 1, 31)
     assert rows[-1]["customer"] == made[2] and rows[-1]["due_on"] == date(2099, 1, 31)
-    assert response.context["overdue"] == 1  # made[1]; made[0] and made[3] are due today (no start yet)
-    assert [r["due"] for r in rows] == [True, True, True, False]
+    # made[3] (no contact, start or decision date) from 1 January; made[0] from its decision, today
+    assert [r["customer"] for r in rows] == [made[1], made[3], made[0], made[2]]
+    assert rows[2]["due_on"] == timezone.localdate() + timedelta(days=30)
+    assert response.context["overdue"] == 2
+    assert [r["due"] for r in rows] == [True, True, False, False]
 
 
 def test_home_panels_count_every_owned_customer_and_show_fifteen(ctx, client):
