@@ -3,6 +3,8 @@ scoped view of versions and goals — versions are edited in the browser pages, 
 and never once they are no longer drafts."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,11 +21,35 @@ from criteria.models import (
     TierPrinciple,
 )
 from criteria.selectors import version_visibility_q
+from criteria.validation import criteria_errors
 from prioritization.access import Action, scope_for
+
+
+class TemplateCriterionFormSet(BaseInlineFormSet):
+    """A template obeys the rules of a version (whole-percent weights > 0 summing to 100 in each
+    dimension, unique names): a version is created from it as it stands."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        rows = [
+            {
+                "dimension": form.cleaned_data.get("dimension"),
+                "name": form.cleaned_data.get("name"),
+                "weight": form.cleaned_data.get("weight"),
+            }
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        errors = criteria_errors(rows)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TemplateCriterionInline(admin.TabularInline):
     model = TemplateCriterion
+    formset = TemplateCriterionFormSet
     extra = 0
     fields = ("dimension", "order", "name", "name_en", "weight", "description", "guidance", "rule")
 

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from criteria.models import Dimension
+from criteria.validation import CADENCE_DAYS_MAX, CADENCE_DAYS_MIN, QUOTA_MAX
 from prioritization.tiers import Tier
 from prospects.excel.reader import NotAWorkbook, WorkbookError, check_zip_members
 
@@ -140,26 +141,51 @@ def _find_header(rows, headers, sheet):
     )
 
 
-def _rows_of(wb, sheet, headers, required=True):
+def _percent_cell_value(cell):
+    """A cell's value; a number shown as a percentage (Excel stores 40% as 0.4) as its percent."""
+    value = cell.value
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", None) or "")
+    ):
+        return Decimal(str(value)) * 100
+    return value
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _rows_of(wb, sheet, headers, required=True, percent_headers=()):
+    """(Excel row number, {header: value}) of the sheet's non-blank rows below its header row; the
+    numbers of `percent_headers` columns shown as percentages are read as what they show."""
     if sheet not in wb.sheetnames:
         if required:
             raise WorkbookUnusable(_("缺少工作表 %(sheet)s。") % {"sheet": sheet})
         return None
     # at most one row past the limit is read: a far cell (P1048576) must not materialise a million rows
-    rows = [list(r) for r in islice(wb[sheet].iter_rows(values_only=True), MAX_ROWS + 1)]
-    if len(rows) > MAX_ROWS:
+    cells = [list(r) for r in islice(wb[sheet].iter_rows(), MAX_ROWS + 1)]
+    if len(cells) > MAX_ROWS:
         raise WorkbookUnusable(_("工作表 %(sheet)s 超过 %(max)s 行。") % {"sheet": sheet, "max": MAX_ROWS})
+    rows = [[c.value for c in r] for r in cells]
     start, columns, missing = _find_header(rows, headers, sheet)
     if missing:
         raise WorkbookUnusable(
             _("工作表 %(sheet)s 缺少表头：%(headers)s。") % {"sheet": sheet, "headers": "、".join(missing)}
         )
+    percent = {_norm_header(h) for h in percent_headers}
     out = []
-    for number, row in enumerate(rows[start + 1 :], start + 2):
-        values = {
-            h: row[columns[_norm_header(h)]] if columns[_norm_header(h)] < len(row) else None for h in headers
-        }
-        if all(v in (None, "") for v in values.values()):
+    for number, row in enumerate(cells[start + 1 :], start + 2):
+        values = {}
+        for h in headers:
+            key = _norm_header(h)
+            cell = row[columns[key]] if columns[key] < len(row) else None
+            if cell is None:
+                values[h] = None
+            else:
+                values[h] = _percent_cell_value(cell) if key in percent else cell.value
+        if all(_is_blank(v) for v in values.values()):
             continue
         out.append((number, values))
     return out
@@ -185,9 +211,38 @@ def _decimal(value):
     if value in (None, ""):
         return None
     try:
-        return Decimal(unicodedata.normalize("NFKC", str(value)).replace(",", "").strip())
+        number = Decimal(unicodedata.normalize("NFKC", str(value)).replace(",", "").strip())
     except InvalidOperation:
         raise ValueError(value) from None
+    if not number.is_finite():  # "NaN", "Infinity"
+        raise ValueError(value)
+    return number
+
+
+def _weight(value):
+    """A weight in whole percent: 40, "40", "40%" (text), or 0.4 (a percentage cell whose format the
+    file lost, or a fraction typed as such: a weight below 1% cannot be meant)."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            return _int(text[:-1])
+    number = _decimal(value)
+    if number is not None and 0 < number < 1 and (number * 100) == (number * 100).to_integral_value():
+        return int(number * 100)
+    return _int(value)
+
+
+def _setting_limit_error(field, value) -> str:
+    """The browser form's limits of a settings value, in words ("" when within them)."""
+    if value is None:
+        return ""
+    if field.endswith("_threshold") and not (1 <= value <= 10 and value == value.quantize(Decimal("0.01"))):
+        return _("阈值“%(value)s”必须是 1–10 之间、最多两位小数的数字") % {"value": value}
+    if field.startswith("capacity") and value < 0:
+        return _("容量“%(value)s”不能为负数") % {"value": value}
+    if field.endswith("_min") and value < 0:
+        return _("营业额下限“%(value)s”不能为负数") % {"value": value}
+    return ""
 
 
 def version_workbook_read(data: bytes):
@@ -207,7 +262,7 @@ def version_workbook_read(data: bytes):
         raise WorkbookUnusable(_("文件不是有效的 xlsx 工作簿。")) from exc
     errors: list[str] = []
     criteria = []
-    for number, row in _rows_of(wb, CRITERIA_SHEET, CRITERIA_HEADERS):
+    for number, row in _rows_of(wb, CRITERIA_SHEET, CRITERIA_HEADERS, percent_headers=["权重(%)"]):
         where = _("%(sheet)s 第 %(row)s 行") % {"sheet": CRITERIA_SHEET, "row": number}
         dimension = DIMENSION_LABELS.get(_text(row["维度"])) or (
             _text(row["维度"]) if _text(row["维度"]) in Dimension.values else None
@@ -219,7 +274,7 @@ def version_workbook_read(data: bytes):
             )
             continue
         try:
-            weight = _int(row["权重(%)"])
+            weight = _weight(row["权重(%)"])
         except ValueError:
             errors.append(
                 _("%(where)s：权重“%(value)s”必须是整数百分比") % {"where": where, "value": row["权重(%)"]}
@@ -260,6 +315,12 @@ def version_workbook_read(data: bytes):
             except ValueError:
                 errors.append(_("%(where)s：联系频率必须是整数天数") % {"where": where})
                 continue
+            if cadence is not None and not CADENCE_DAYS_MIN <= cadence <= CADENCE_DAYS_MAX:
+                errors.append(
+                    _("%(where)s：联系频率必须在 %(min)s–%(max)s 天之间")
+                    % {"where": where, "min": CADENCE_DAYS_MIN, "max": CADENCE_DAYS_MAX}
+                )
+                continue
             principles[tier] = {
                 "name": _text(row["名称"]),
                 "service_principle": _text(row["服务原则"]),
@@ -295,6 +356,13 @@ def version_workbook_read(data: bytes):
                     continue
             if value is None and not field.startswith("capacity"):
                 continue
+            limit = _setting_limit_error(field, value)
+            if limit:
+                errors.append(
+                    _("%(sheet)s 第 %(row)s 行：%(error)s")
+                    % {"sheet": SETTINGS_SHEET, "row": number, "error": limit}
+                )
+                continue
             settings[field] = value
 
     segments = None
@@ -311,6 +379,12 @@ def version_workbook_read(data: bytes):
             except ValueError:
                 errors.append(
                     _("%(sheet)s 第 %(row)s 行：配额必须是整数") % {"sheet": SEGMENTS_SHEET, "row": number}
+                )
+                continue
+            if not all(0 <= q <= QUOTA_MAX for q in quotas.values()):
+                errors.append(
+                    _("%(sheet)s 第 %(row)s 行：配额必须在 0–%(max)s 之间")
+                    % {"sheet": SEGMENTS_SHEET, "row": number, "max": QUOTA_MAX}
                 )
                 continue
             segments.append((number, _text(row["细分市场代码"]) or _text(row["细分市场"]), quotas))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from criteria.models import BusinessGroupGoals, BusinessUnitGoals, CriteriaTemplate, CriteriaVersion
 from criteria.rules import RuleError, rule_validate
+from criteria.validation import CADENCE_DAYS_MAX, CADENCE_DAYS_MIN, QUOTA_MAX
 from prioritization.models import Segment
 from prioritization.tiers import Tier
 
@@ -145,12 +146,25 @@ class SizeBandsForm(BootstrapMixin, forms.ModelForm):
         model = CriteriaVersion
         fields = ["large_min", "medium_min"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.Meta.fields:
+            self.fields[name].widget.attrs["min"] = 0
+
     def clean(self):
         data = super().clean()
         large, medium = data.get("large_min"), data.get("medium_min")
+        for name in self.Meta.fields:
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, _("营业额下限不能为负数。"))
         if large is not None and medium is not None and medium >= large:
             raise forms.ValidationError(_("中型客户营业额下限必须低于大型客户下限。"))
         return data
+
+    def validate_constraints(self):
+        # clean() states the bands' check constraint (criteria_size_bands_ordered) in words; the
+        # constraint's generic message ("约束 … 是无效的") must not show next to it.
+        pass
 
 
 class TierPrincipleForm(BootstrapMixin, forms.Form):
@@ -161,7 +175,7 @@ class TierPrincipleForm(BootstrapMixin, forms.Form):
         label=_("服务原则"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     contact_cadence_days = forms.IntegerField(
-        label=_("联系频率（天）"), required=False, min_value=1, max_value=3650
+        label=_("联系频率（天）"), required=False, min_value=CADENCE_DAYS_MIN, max_value=CADENCE_DAYS_MAX
     )
     expected_actions = forms.CharField(
         label=_("预期行动"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -176,9 +190,9 @@ TierPrincipleFormSet = forms.formset_factory(
 
 class TargetSegmentForm(BootstrapMixin, forms.Form):
     segment = forms.ModelChoiceField(label=_("细分市场"), queryset=Segment.objects.none(), required=False)
-    quota_large = forms.IntegerField(label=_("大型"), min_value=0, initial=30)
-    quota_medium = forms.IntegerField(label=_("中型"), min_value=0, initial=50)
-    quota_small = forms.IntegerField(label=_("小型"), min_value=0, initial=20)
+    quota_large = forms.IntegerField(label=_("大型"), min_value=0, max_value=QUOTA_MAX, initial=30)
+    quota_medium = forms.IntegerField(label=_("中型"), min_value=0, max_value=QUOTA_MAX, initial=50)
+    quota_small = forms.IntegerField(label=_("小型"), min_value=0, max_value=QUOTA_MAX, initial=20)
 
     def __init__(self, *args, segments=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,3 +48,20 @@ def criteria_errors(rows: list[dict]) -> list[str]:
                 % {"dimension": label, "total": total}
             )
     return errors
+
+
+# Limits shared by the browser forms, the xlsx import and the annual review's proposals, so that all
+# of them accept the same values (contact cadence in days; collection quota per size class).
+CADENCE_DAYS_MIN = 1
+CADENCE_DAYS_MAX = 3650
+QUOTA_MAX = 100000
+
+
+def cadence_is_valid(days) -> bool:
+    return days is None or (
+        isinstance(days, int) and not isinstance(days, bool) and CADENCE_DAYS_MIN <= days <= CADENCE_DAYS_MAX
+    )
+
+
+def quota_is_valid(quota) -> bool:
+    return isinstance(quota, int) and not isinstance(quota, bool) and 0 <= quota <= QUOTA_MAX

@@ -30,7 +30,20 @@ from criteria.models import (
 )
 from criteria.models.versions import DEFAULT_CADENCE_DAYS, IN_FORCE
 from criteria.rules import RuleError, rule_validate
-from criteria.validation import criteria_errors
+from criteria.services.revisions import (
+    PAGE_CRITERIA,
+    PAGE_SEGMENTS,
+    PAGE_TIERS,
+    version_page_revision_check,
+)
+from criteria.validation import (
+    CADENCE_DAYS_MAX,
+    CADENCE_DAYS_MIN,
+    QUOTA_MAX,
+    cadence_is_valid,
+    criteria_errors,
+    quota_is_valid,
+)
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent, BusinessUnit
 from prioritization.services.audit import audit_record
@@ -68,13 +81,18 @@ def _require_manage(actor, version):
         raise PermissionDenied
 
 
+def not_editable_message(version) -> str:
+    # The status labels carry their own wording (生效, 已冻结（评分已开始）, 已被取代): quote them.
+    return _("版本 %(version)s 的状态为“%(status)s”，不能再修改；请使用“修订”创建新的草稿。") % {
+        "version": version,
+        "status": version.get_status_display(),
+    }
+
+
 def _locked_draft(version) -> CriteriaVersion:
     current = CriteriaVersion.objects.select_for_update().get(pk=version.pk)
     if current.status != VersionStatus.DRAFT:
-        raise VersionNotEditable(
-            _("版本 %(version)s 已%(status)s，不能再修改；请使用“修订”创建新的草稿。")
-            % {"version": current, "status": current.get_status_display()}
-        )
+        raise VersionNotEditable(not_editable_message(current))
     return current
 
 
@@ -145,11 +163,25 @@ def version_create(
     given), the default tier principles and the default size bands; no target segments yet."""
     _require_manage_unit(actor, unit)
     template = template or template_default()
+    template_criteria = list(template.criteria.all())
+    errors = criteria_errors(
+        [{"dimension": tc.dimension, "name": tc.name, "weight": tc.weight} for tc in template_criteria]
+    )
+    if errors:
+        raise ValidationError(
+            [
+                _(
+                    "模板“%(template)s”不符合选择标准的规则，不能据此创建版本；请系统管理员在管理后台修正模板："
+                )
+                % {"template": template},
+                *errors,
+            ]
+        )
     version = CriteriaVersion.objects.create(
         unit=unit, year=year, number=_next_number(unit, year), created_by=actor, note=note
     )
     criteria = []
-    for tc in template.criteria.all():
+    for tc in template_criteria:
         values = {f: getattr(tc, f) for f in CRITERION_FIELDS}
         try:
             values["rule"] = rule_validate(values["rule"])
@@ -255,12 +287,16 @@ def _clean_rule(rule, name):
 
 
 @transaction.atomic
-def version_criteria_set(*, actor, version: CriteriaVersion, criteria: list[dict]) -> CriteriaVersion:
+def version_criteria_set(
+    *, actor, version: CriteriaVersion, criteria: list[dict], expected_revision: str | None = None
+) -> CriteriaVersion:
     """Replace the version's criteria by `criteria` (dicts of CRITERION_FIELDS, plus "id" for an
     existing criterion kept). Refused as a whole, with messages naming the dimension, when the set
-    breaks the rules of criteria_errors."""
+    breaks the rules of criteria_errors. With `expected_revision` (the edit page's revision when it
+    was opened) a save over someone else's newer save is refused with ConcurrentUpdate."""
     _require_manage(actor, version)
     version = _locked_draft(version)
+    version_page_revision_check(version, PAGE_CRITERIA, expected_revision)
     errors = criteria_errors(criteria)
     rules = {}
     for row in criteria:
@@ -292,15 +328,31 @@ def version_criteria_set(*, actor, version: CriteriaVersion, criteria: list[dict
             to_create.append(Criterion(version=version, **values))
     for pk, criterion in existing.items():
         if pk not in kept:
+            criterion._history_user = actor
             criterion.delete()
     for criterion in to_update:
         # A temporary unique name frees the old one for a swap of names (PostgreSQL refuses NUL bytes).
         Criterion.objects.filter(pk=criterion.pk).update(name=f"__renaming__{criterion.pk}")
-    for criterion in to_update:
+    for criterion in to_update + to_create:
+        criterion._history_user = actor
         criterion.save()  # one by one so that history records who changed what
-    for criterion in to_create:
-        criterion.save()
     return version
+
+
+def _size_band_errors(large_min, medium_min) -> list[str]:
+    """The size bands' rule (the database's criteria_size_bands_ordered) in the users' words."""
+    try:
+        large, medium = Decimal(str(large_min)), Decimal(str(medium_min))
+    except (ArithmeticError, ValueError):
+        return [_("规模划分的营业额下限必须是数字。")]
+    if not (large.is_finite() and medium.is_finite()):
+        return [_("规模划分的营业额下限必须是数字。")]
+    errors = []
+    if medium < 0 or large < 0:
+        errors.append(_("营业额下限不能为负数。"))
+    if medium >= large:
+        errors.append(_("中型客户营业额下限必须低于大型客户下限。"))
+    return errors
 
 
 @transaction.atomic
@@ -313,48 +365,83 @@ def version_settings_update(*, actor, version: CriteriaVersion, **fields) -> Cri
         raise TypeError(f"unknown settings {sorted(unknown)}")
     for name, value in fields.items():
         setattr(version, name, value)
-    if Decimal(version.medium_min) >= Decimal(version.large_min):
-        raise ValidationError({"medium_min": _("中型客户营业额下限必须低于大型客户下限。")})
-    version.full_clean(exclude=["unit", "based_on", "created_by", "activated_by"])
+    band_errors = _size_band_errors(version.large_min, version.medium_min)
+    if band_errors:
+        raise ValidationError({"medium_min": band_errors})
+    # The bands' check constraint is stated above in words; its generic message must not show.
+    version.full_clean(exclude=["unit", "based_on", "created_by", "activated_by"], validate_constraints=False)
+    version._history_user = actor
     version.save()
     return version
 
 
+def _principle_errors(principles: dict) -> list[str]:
+    errors = []
+    for tier, values in principles.items():
+        label = Tier(tier).label
+        if not (values.get("name") or "").strip():
+            errors.append(_("%(tier)s：分级名称不能为空。") % {"tier": label})
+        if not cadence_is_valid(values.get("contact_cadence_days")):
+            errors.append(
+                _("%(tier)s：联系频率必须是 %(min)s–%(max)s 之间的整数天数。")
+                % {"tier": label, "min": CADENCE_DAYS_MIN, "max": CADENCE_DAYS_MAX}
+            )
+    return errors
+
+
 @transaction.atomic
 def version_principles_set(*, actor, version: CriteriaVersion, principles: dict) -> CriteriaVersion:
-    """`principles` maps tier → dict of PRINCIPLE_FIELDS."""
+    """`principles` maps tier → dict of PRINCIPLE_FIELDS. Checked as a whole before anything is
+    written."""
     _require_manage(actor, version)
     version = _locked_draft(version)
+    principles = {Tier(tier): values for tier, values in principles.items()}
+    errors = _principle_errors(principles)
+    if errors:
+        raise ValidationError(errors)
     for tier, values in principles.items():
-        tier = Tier(tier)
-        if not (values.get("name") or "").strip():
-            raise ValidationError(_("%(tier)s：分级名称不能为空。") % {"tier": tier.label})
         principle, _created = TierPrinciple.objects.get_or_create(version=version, tier=tier, defaults=values)
         if any(getattr(principle, f) != values.get(f, getattr(principle, f)) for f in PRINCIPLE_FIELDS):
             for f in PRINCIPLE_FIELDS:
                 if f in values:
                     setattr(principle, f, values[f])
+            principle._history_user = actor
             principle.save()
     return version
+
+
+def _target_segment_errors(version, rows: list[dict]) -> list[str]:
+    errors, seen = [], set()
+    for row in rows:
+        segment = row["segment"]
+        if segment.unit_id != version.unit_id:
+            errors.append(_("细分市场 %(segment)s 不属于该业务单元。") % {"segment": segment})
+        elif segment.pk in seen:
+            errors.append(_("细分市场 %(segment)s 重复。") % {"segment": segment})
+        seen.add(segment.pk)
+        if not all(quota_is_valid(row.get(k, 0)) for k in ("quota_large", "quota_medium", "quota_small")):
+            errors.append(
+                _("细分市场 %(segment)s：配额必须是 0–%(max)s 之间的整数。")
+                % {"segment": segment, "max": QUOTA_MAX}
+            )
+    return errors
 
 
 @transaction.atomic
 def version_target_segments_set(*, actor, version: CriteriaVersion, rows: list[dict]) -> list[str]:
     """Replace the target segments: rows of {"segment", "quota_large", "quota_medium",
-    "quota_small"}. Returns warnings (more than RECOMMENDED_MAX_SEGMENTS segments)."""
+    "quota_small"}. Checked as a whole before anything is written. Returns warnings (more than
+    RECOMMENDED_MAX_SEGMENTS segments)."""
     _require_manage(actor, version)
     version = _locked_draft(version)
-    seen = set()
-    for row in rows:
-        segment = row["segment"]
-        if segment.unit_id != version.unit_id:
-            raise ValidationError(_("细分市场 %(segment)s 不属于该业务单元。") % {"segment": segment})
-        if segment.pk in seen:
-            raise ValidationError(_("细分市场 %(segment)s 重复。") % {"segment": segment})
-        seen.add(segment.pk)
+    errors = _target_segment_errors(version, rows)
+    if errors:
+        raise ValidationError(errors)
+    seen = {row["segment"].pk for row in rows}
     existing = {t.segment_id: t for t in version.target_segments.all()}
     for segment_id, target in existing.items():
         if segment_id not in seen:
+            target._history_user = actor
             target.delete()
     for row in rows:
         quotas = {
@@ -363,12 +450,57 @@ def version_target_segments_set(*, actor, version: CriteriaVersion, rows: list[d
         }
         target = existing.get(row["segment"].pk)
         if target is None:
-            TargetSegment.objects.create(version=version, segment=row["segment"], **quotas)
-        elif any(getattr(target, k) != v for k, v in quotas.items()):
-            for k, v in quotas.items():
-                setattr(target, k, v)
-            target.save()
+            target = TargetSegment(version=version, segment=row["segment"], **quotas)
+        elif all(getattr(target, k) == v for k, v in quotas.items()):
+            continue
+        for k, v in quotas.items():
+            setattr(target, k, v)
+        target._history_user = actor
+        target.save()
     return target_segment_warnings(len(rows))
+
+
+@transaction.atomic
+def version_tiers_save(
+    *,
+    actor,
+    version: CriteriaVersion,
+    settings: dict,
+    principles: dict,
+    expected_revision: str | None = None,
+) -> CriteriaVersion:
+    """The "thresholds and tier principles" page in one transaction: all of it or nothing. With
+    `expected_revision` a save over someone else's newer save of this page is refused."""
+    _require_manage(actor, version)
+    version = _locked_draft(version)
+    version_page_revision_check(version, PAGE_TIERS, expected_revision)
+    errors = _principle_errors({Tier(t): v for t, v in principles.items()})
+    if errors:
+        raise ValidationError(errors)
+    version_settings_update(actor=actor, version=version, **settings)
+    return version_principles_set(actor=actor, version=version, principles=principles)
+
+
+@transaction.atomic
+def version_segments_save(
+    *,
+    actor,
+    version: CriteriaVersion,
+    large_min,
+    medium_min,
+    rows: list[dict],
+    expected_revision: str | None = None,
+) -> list[str]:
+    """The "target segments, quotas and size bands" page in one transaction, checked as a whole
+    before anything is written. Returns the segment warnings."""
+    _require_manage(actor, version)
+    version = _locked_draft(version)
+    version_page_revision_check(version, PAGE_SEGMENTS, expected_revision)
+    errors = _size_band_errors(large_min, medium_min) + _target_segment_errors(version, rows)
+    if errors:
+        raise ValidationError(errors)
+    version_settings_update(actor=actor, version=version, large_min=large_min, medium_min=medium_min)
+    return version_target_segments_set(actor=actor, version=version, rows=rows)
 
 
 def target_segment_warnings(count: int) -> list[str]:

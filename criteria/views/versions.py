@@ -25,9 +25,16 @@ from criteria.forms import (
 )
 from criteria.models import Dimension
 from criteria.selectors import criteria_by_dimension, version_get_visible, version_list_visible
+from criteria.services.revisions import (
+    PAGE_CRITERIA,
+    PAGE_SEGMENTS,
+    PAGE_TIERS,
+    version_page_revision,
+)
 from criteria.services.versions import (
     PRINCIPLE_FIELDS,
     VersionNotEditable,
+    not_editable_message,
     target_segment_warnings,
     version_activate,
     version_activation_errors,
@@ -36,10 +43,9 @@ from criteria.services.versions import (
     version_criteria_set,
     version_delete,
     version_import,
-    version_principles_set,
     version_revise,
-    version_settings_update,
-    version_target_segments_set,
+    version_segments_save,
+    version_tiers_save,
 )
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent
@@ -141,12 +147,15 @@ def version_detail(request, pk):
 
 
 def _not_editable(request, version):
-    messages.warning(
-        request,
-        _("版本 %(version)s 已%(status)s，不能再修改；请使用“修订”创建新的草稿。")
-        % {"version": version, "status": version.get_status_display()},
-    )
+    version.refresh_from_db(fields=["status"])
+    messages.warning(request, not_editable_message(version))
     return redirect("criteria:version_detail", pk=version.pk)
+
+
+def _posted_revision(request) -> str | None:
+    """The revision the edit page showed (hidden field "revision"); None when the post has none."""
+    value = (request.POST.get("revision") or "").strip()
+    return value[:64] or None
 
 
 def _criterion_initial(criteria):
@@ -166,12 +175,20 @@ def version_edit(request, pk):
         return _not_editable(request, version)
     grouped = criteria_by_dimension(version)
     errors = []
+    revision = version_page_revision(version, PAGE_CRITERIA)
     if request.method == "POST":
+        # A refused form keeps the revision it was typed against: saving it again is refused too.
+        revision = _posted_revision(request) or revision
         formsets = {d: CriterionFormSet(request.POST, prefix=d.value) for d in Dimension}
         if all(fs.is_valid() for fs in formsets.values()):
             rows = [row for d, fs in formsets.items() for row in fs.rows(d.value)]
             try:
-                version_criteria_set(actor=request.user, version=version, criteria=rows)
+                version_criteria_set(
+                    actor=request.user,
+                    version=version,
+                    criteria=rows,
+                    expected_revision=_posted_revision(request),
+                )
             except VersionNotEditable:
                 return _not_editable(request, version)
             except ValidationError as exc:
@@ -187,7 +204,12 @@ def version_edit(request, pk):
     return render(
         request,
         "criteria/version_edit.html",
-        {"version": version, "formsets": [(d, formsets[d]) for d in Dimension], "errors": errors},
+        {
+            "version": version,
+            "formsets": [(d, formsets[d]) for d in Dimension],
+            "errors": errors,
+            "revision": revision,
+        },
         status=400 if errors or request.method == "POST" else 200,
     )
 
@@ -202,20 +224,22 @@ def version_tiers(request, pk):
     have = {p.tier for p in principles}
     initial += [{"tier": t.value, "name": t.label} for t in Tier if t.value not in have]
     errors = []
+    revision = version_page_revision(version, PAGE_TIERS)
     if request.method == "POST":
+        revision = _posted_revision(request) or revision
         form = VersionSettingsForm(request.POST, instance=version)
         formset = TierPrincipleFormSet(request.POST, prefix="principles", initial=initial)
         if form.is_valid() and formset.is_valid():
             try:
-                fields = {f: form.cleaned_data[f] for f in VersionSettingsForm.Meta.fields}
-                version_settings_update(actor=request.user, version=version, **fields)
-                version_principles_set(
+                version_tiers_save(
                     actor=request.user,
                     version=version,
+                    settings={f: form.cleaned_data[f] for f in VersionSettingsForm.Meta.fields},
                     principles={
                         f.cleaned_data["tier"]: {k: f.cleaned_data[k] for k in PRINCIPLE_FIELDS}
                         for f in formset.forms
                     },
+                    expected_revision=_posted_revision(request),
                 )
             except VersionNotEditable:
                 return _not_editable(request, version)
@@ -237,6 +261,7 @@ def version_tiers(request, pk):
             "principle_forms": [(f, tier_labels.get(f["tier"].value())) for f in formset.forms],
             "formset": formset,
             "errors": errors,
+            "revision": revision,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -259,19 +284,20 @@ def version_segments(request, pk):
         for i in initial
     ]
     errors = []
+    revision = version_page_revision(version, PAGE_SEGMENTS)
     if request.method == "POST":
+        revision = _posted_revision(request) or revision
         form = SizeBandsForm(request.POST, instance=version)
         formset = TargetSegmentFormSet(request.POST, prefix="targets", segments=segments)
         if form.is_valid() and formset.is_valid():
             try:
-                version_settings_update(
+                warnings = version_segments_save(
                     actor=request.user,
                     version=version,
                     large_min=form.cleaned_data["large_min"],
                     medium_min=form.cleaned_data["medium_min"],
-                )
-                warnings = version_target_segments_set(
-                    actor=request.user, version=version, rows=formset.rows()
+                    rows=formset.rows(),
+                    expected_revision=_posted_revision(request),
                 )
             except VersionNotEditable:
                 return _not_editable(request, version)
@@ -288,7 +314,7 @@ def version_segments(request, pk):
     return render(
         request,
         "criteria/version_segments.html",
-        {"version": version, "form": form, "formset": formset, "errors": errors},
+        {"version": version, "form": form, "formset": formset, "errors": errors, "revision": revision},
         status=400 if request.method == "POST" else 200,
     )
 

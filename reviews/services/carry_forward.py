@@ -1,9 +1,10 @@
 """Carry a confirmed review forward to the next planning year, in one step (one transaction):
 
 1. next year's BU goals (as the BG VP confirmed them), through the criteria stage's goals service;
-2. a draft criteria version for next year copied from this year's (the criteria stage's own copy
-   service), with the review's proposed weight, threshold, cadence and principle changes applied and
-   every change's reason written into the version's revision note;
+2. a draft criteria version for next year copied (the criteria stage's own copy service) from next
+   year's version in force when the BU has already agreed one, else from this year's, with the
+   review's proposed weight, threshold, cadence and principle changes applied and every change's
+   reason written into the version's revision note;
 3. the continuing customer list: this year's target customers (tiers 1–3) put on next year's list
    with origin "carried", except those the BU VP chose to drop;
 4. a CarryForward record of what was produced.
@@ -14,6 +15,7 @@ apply: the actor must be able to manage the BU's criteria and add customers to i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,7 +30,6 @@ from criteria.services.versions import (
     version_criteria_set,
     version_principles_set,
     version_settings_update,
-    version_to_copy_forward,
 )
 from prioritization.access import Action, scope_for
 from prioritization.models import Target
@@ -36,6 +37,7 @@ from prioritization.tiers import Tier
 from prospects.models import Customer, ListEntry
 from prospects.services.customers import prospect_list_add
 from reviews.models import CarryForward, ChangeKind, Review, ReviewStatus
+from reviews.services.reviews import carry_forward_base, proposal_errors
 
 CONTINUING_TIERS = (Tier.TIER1, Tier.TIER2, Tier.TIER3)
 
@@ -53,12 +55,19 @@ def continuing_customers(review: Review):
     )
 
 
-def change_note(change) -> str:
+_AS_SEEN = object()
+
+
+def change_note(change, current=_AS_SEEN) -> str:
+    """The change in words for the revision note; `current`: the value in the version it is
+    applied to (default: the value the review saw)."""
+    if current is _AS_SEEN:
+        current = change.current_value
     if change.kind in (ChangeKind.WEIGHT, ChangeKind.THRESHOLD, ChangeKind.CADENCE):
         what = _("%(subject)s %(kind)s：%(old)s → %(new)s") % {
             "subject": change.subject,
             "kind": change.get_kind_display(),
-            "old": _fmt(change.current_value),
+            "old": _fmt(None if current is None else Decimal(current)),
             "new": _fmt(change.proposed_value),
         }
     else:
@@ -76,7 +85,20 @@ def _fmt(value) -> str:
     return f"{value.normalize():f}"
 
 
+def _current_value(version, change):
+    """The value `change` replaces in `version` (None: it has none)."""
+    if change.kind == ChangeKind.WEIGHT:
+        return next((c.weight for c in version.criteria.all() if c.name == change.criterion.name), None)
+    if change.kind == ChangeKind.THRESHOLD:
+        return getattr(version, f"{change.dimension}_threshold", None)
+    if change.kind == ChangeKind.CADENCE:
+        principle = next((p for p in version.principles.all() if p.tier == change.tier), None)
+        return principle.contact_cadence_days if principle else None
+    return None
+
+
 def _apply_changes(*, actor, version, changes) -> None:
+    notes = [change_note(c, _current_value(version, c)) for c in changes]
     weights = {c.criterion.name: int(c.proposed_value) for c in changes if c.kind == ChangeKind.WEIGHT}
     if weights:
         rows = []
@@ -89,7 +111,6 @@ def _apply_changes(*, actor, version, changes) -> None:
     settings = {
         f"{c.dimension}_threshold": c.proposed_value for c in changes if c.kind == ChangeKind.THRESHOLD
     }
-    notes = [change_note(c) for c in changes]
     head = version.note
     settings["note"] = "\n".join([head, *notes]) if head else "\n".join(notes)
     version_settings_update(actor=actor, version=version, **settings)
@@ -136,11 +157,21 @@ def review_carry_forward(
         customer_service_goal=review.next_customer_service_goal,
     )
 
-    source = version_to_copy_forward(unit=review.unit, year=next_year)
+    source = carry_forward_base(review)
     if source is None:
         raise ValidationError(
             _("%(unit)s 在 %(year)s 年没有选择标准版本，无法复制到下一年度。")
             % {"unit": review.unit, "year": review.year}
+        )
+    errors = proposal_errors(review, source)
+    if errors:
+        # Checked before anything is written; the BG VP can send the confirmed review back.
+        raise ValidationError(
+            [
+                _("建议修订无法应用到 %(version)s，未结转；业务群营销副总可将本评估退回修改：")
+                % {"version": source},
+                *errors,
+            ]
         )
     version = version_copy(
         actor=actor,
@@ -149,8 +180,8 @@ def review_carry_forward(
         note=_("由 %(year)s 年度评估结转，复制自 %(source)s") % {"year": review.year, "source": source},
     )
     changes = list(review.changes.select_related("criterion").order_by("kind", "dimension", "tier", "pk"))
-    # A weight change names a criterion of the version the review looked at; the copy may come
-    # from another version of the year only when none was in force, and then names still match.
+    # A weight change names a criterion of the version the review looked at; it applies to the
+    # criterion of that name in the copy (proposal_errors above made sure there is one).
     _apply_changes(actor=actor, version=version, changes=changes)
     version.refresh_from_db()
 

@@ -8,15 +8,18 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from criteria.models import Criterion, Dimension
+from criteria.models import CriteriaVersion, Criterion, Dimension
+from criteria.validation import CADENCE_DAYS_MAX, CADENCE_DAYS_MIN
 from prioritization.access import Action, scope_for
 from prioritization.models import BusinessUnit, Role, Segment
 from prioritization.services.notifications import notify
 from prioritization.tiers import Tier
+from prospects.services.customers import ConcurrentUpdate
 from reviews.models import (
     ChangeKind,
     ProposedChange,
@@ -78,10 +81,15 @@ def _locked(review: Review) -> Review:
 def _locked_draft(review: Review) -> Review:
     current = _locked(review)
     if current.status != ReviewStatus.DRAFT:
+        # The status labels carry their own wording (已提交，待业务群确认 / 已确认): quote them.
         raise ValidationError(
-            _("年度评估已%(status)s，不能再修改。") % {"status": current.get_status_display()}
+            _("年度评估的状态为“%(status)s”，不能再修改。") % {"status": current.get_status_display()}
         )
     return current
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def _url(review) -> str:
@@ -116,40 +124,112 @@ def review_start(*, actor, unit: BusinessUnit, year: int) -> Review:
 
 
 # --- summaries -----------------------------------------------------------------------------------
-@transaction.atomic
-def summary_save(
-    *, actor, review: Review, kind: str, text: str, segment: Segment | None = None
-) -> ReviewSummary:
-    slots = summary_slots_for(actor, review)
-    segment_id = segment.pk if segment else None
-    _require(any(k == kind and (s.pk if s else None) == segment_id for k, s in slots))
-    review = _locked_draft(review)
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("总结不能为空。")})
+def _summary_lookup(review, actor, kind, segment) -> dict:
+    """The one summary a slot holds: per segment, per account manager, or one per review."""
     lookup = {"review": review, "kind": kind}
     if kind == SummaryKind.SEGMENT:
         lookup["segment"] = segment
     elif kind == SummaryKind.ACCOUNTS:
         lookup["author"] = actor
-    summary = ReviewSummary.objects.filter(**lookup).first()
+    return lookup
+
+
+def summary_revisions(review: Review) -> dict[int, int]:
+    """summary id → its latest history id: the revision a summary form carries (0: none yet)."""
+    rows = (
+        ReviewSummary.history.filter(review_id=review.pk)
+        .order_by()
+        .values("id")
+        .annotate(latest=Max("history_id"))
+        .values_list("id", "latest")
+    )
+    return dict(rows)
+
+
+@transaction.atomic
+def summary_save(
+    *,
+    actor,
+    review: Review,
+    kind: str,
+    text: str,
+    segment: Segment | None = None,
+    expected_revision: int | None = None,
+) -> ReviewSummary:
+    """Write the actor's summary of a slot. With `expected_revision` (the slot's revision when the
+    page was opened; 0 for a slot with no summary yet) a save over someone else's newer save of the
+    same section is refused with ConcurrentUpdate naming who saved it and when."""
+    slots = summary_slots_for(actor, review)
+    segment_id = segment.pk if segment else None
+    _require(any(k == kind and (s.pk if s else None) == segment_id for k, s in slots))
+    review = _locked_draft(review)  # the review's row lock serialises the saves of its sections
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("总结不能为空。")})
+    lookup = _summary_lookup(review, actor, kind, segment)
+    summary = ReviewSummary.objects.filter(**lookup).select_related("author").first()
+    if expected_revision is not None:
+        current = summary_revisions(review).get(summary.pk, 0) if summary else 0
+        if current != expected_revision:
+            raise ConcurrentUpdate(
+                _(
+                    "%(who)s 已在您打开本页之后修改了“%(section)s”（%(when)s）。您的内容未保存；上方是最新内容，请核对后再保存。"
+                )
+                % {
+                    "who": summary.author if summary else _("其他用户"),
+                    "section": SummaryKind(kind).label
+                    + (f" · {segment.name}" if kind == SummaryKind.SEGMENT and segment else ""),
+                    "when": _when(summary.updated_at if summary else None),
+                }
+            )
     if summary is None:
         summary = ReviewSummary(**lookup)
     summary.author = actor
     summary.text = text
+    summary._history_user = actor
     summary.save()
     return summary
 
 
 # --- next year's goals ---------------------------------------------------------------------------
+def _last_goals_change(review: Review):
+    """The review's last history row that changed next year's goals (None: never written)."""
+    latest, previous = None, None
+    for row in review.history.select_related("history_user").order_by("history_id"):
+        if any(getattr(row, f) != (getattr(previous, f) if previous else "") for f in GOAL_FIELDS):
+            latest = row
+        previous = row
+    return latest
+
+
+def goals_revision(review: Review) -> int:
+    """The revision the goals form carries: the history id of the last change of the goals."""
+    latest = _last_goals_change(review)
+    return latest.history_id if latest else 0
+
+
 @transaction.atomic
-def next_goals_save(*, actor, review: Review, **goals) -> Review:
-    """The BU VP proposes next year's goals while the review is a draft."""
+def next_goals_save(*, actor, review: Review, expected_revision: int | None = None, **goals) -> Review:
+    """The BU VP proposes next year's goals while the review is a draft. With `expected_revision`
+    (`goals_revision` when the form was opened) a save over another BU VP's newer save is refused."""
     _require(can_submit(actor, review))
     review = _locked_draft(review)
+    if expected_revision is not None:
+        latest = _last_goals_change(review)
+        if (latest.history_id if latest else 0) != expected_revision:
+            raise ConcurrentUpdate(
+                _(
+                    "%(who)s 已在您打开本页之后修改了下一年度目标（%(when)s）。您的内容未保存；页面现显示最新的目标，请核对后再保存。"
+                )
+                % {
+                    "who": (latest.history_user if latest else None) or _("其他用户"),
+                    "when": _when(latest.history_date if latest else None),
+                }
+            )
     for name in GOAL_FIELDS:
         if name in goals:
             setattr(review, name, (goals[name] or "").strip())
+    review._history_user = actor
     review.save()
     return review
 
@@ -157,9 +237,12 @@ def next_goals_save(*, actor, review: Review, **goals) -> Review:
 # --- proposed changes ----------------------------------------------------------------------------
 def _decimal(value, field):
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({field: _("请输入数字。")}) from exc
+    if not number.is_finite():  # "NaN", "Infinity": not numbers a person means
+        raise ValidationError({field: _("请输入数字。")})
+    return number
 
 
 @transaction.atomic
@@ -193,6 +276,7 @@ def change_propose(
         weight = _decimal(value, "value")
         if weight != weight.to_integral_value() or not 1 <= weight <= 100:
             raise ValidationError({"value": _("权重必须是 1–100 的整数百分比。")})
+        weight = weight.to_integral_value()
         fields.update(criterion=criterion, current_value=Decimal(criterion.weight), proposed_value=weight)
         lookup = {"kind": kind, "criterion": criterion}
     elif kind == ChangeKind.THRESHOLD:
@@ -201,6 +285,9 @@ def change_propose(
         threshold = _decimal(value, "value")
         if not Decimal("1") <= threshold <= Decimal("10"):
             raise ValidationError({"value": _("阈值必须在 1–10 之间。")})
+        if threshold != threshold.quantize(Decimal("0.01")):
+            raise ValidationError({"value": _("阈值最多保留两位小数。")})
+        threshold = threshold.quantize(Decimal("0.01"))
         current = getattr(version, f"{dimension}_threshold", None) if version else None
         fields.update(dimension=dimension, current_value=current, proposed_value=threshold)
         lookup = {"kind": kind, "dimension": dimension}
@@ -211,9 +298,17 @@ def change_propose(
         fields["tier"] = tier
         if kind == ChangeKind.CADENCE:
             days = _decimal(value, "value")
-            if days != days.to_integral_value() or days < 1:
-                raise ValidationError({"value": _("联系频率必须是至少 1 天的整数。")})
+            if days != days.to_integral_value() or not CADENCE_DAYS_MIN <= days <= CADENCE_DAYS_MAX:
+                raise ValidationError(
+                    {
+                        "value": _("联系频率必须是 %(min)s–%(max)s 之间的整数天数。")
+                        % {"min": CADENCE_DAYS_MIN, "max": CADENCE_DAYS_MAX}
+                    }
+                )
+            days = days.to_integral_value()
             current = principle.contact_cadence_days if principle else None
+            if current is not None and current > CADENCE_DAYS_MAX:
+                current = None  # a value from before the limit: not one the review can hold
             fields.update(current_value=current, proposed_value=days)
         else:
             text = (text or "").strip()
@@ -239,37 +334,79 @@ def change_withdraw(*, actor, review: Review, change: ProposedChange) -> None:
     change.delete()
 
 
-def weight_sums_after(review: Review, version) -> dict[str, int]:
-    """Each dimension's weight total once the proposed weight changes are applied."""
-    proposed = {
-        c.criterion_id: int(c.proposed_value)
-        for c in review.changes.all()
+def carry_forward_base(review: Review) -> CriteriaVersion | None:
+    """The criteria version the review's changes will be applied to when it is carried forward:
+    next year's version in force when the BU has already agreed one (2.3.1 runs in Oct–Nov, before
+    the year-end review), else this year's version (the one in force, else the latest)."""
+    from criteria.models.versions import IN_FORCE
+    from criteria.services.versions import version_to_copy_forward
+
+    agreed = CriteriaVersion.objects.filter(
+        unit_id=review.unit_id, year=review.next_year, status__in=IN_FORCE
+    ).first()
+    return agreed or version_to_copy_forward(unit=review.unit, year=review.next_year)
+
+
+def _weight_changes(review: Review) -> list[ProposedChange]:
+    return [
+        c
+        for c in review.changes.select_related("criterion")
         if c.kind == ChangeKind.WEIGHT and c.criterion_id
-    }
+    ]
+
+
+def _weight_sums(weight_changes, criteria) -> dict[str, int]:
+    proposed = {c.criterion.name: int(c.proposed_value) for c in weight_changes}
     sums: dict[str, int] = {}
-    for criterion in version.criteria.all():
+    for criterion in criteria:
         sums[criterion.dimension] = sums.get(criterion.dimension, 0) + proposed.get(
-            criterion.pk, criterion.weight
+            criterion.name, criterion.weight
         )
     return sums
 
 
-def submission_errors(review: Review) -> list[str]:
-    from criteria.selectors import active_version_for
+def weight_sums_after(review: Review, version) -> dict[str, int]:
+    """Each dimension's weight total in `version` once the proposed weight changes are applied. A
+    change names a criterion of this year's version; it applies to the criterion of that name."""
+    return _weight_sums(_weight_changes(review), version.criteria.all())
 
+
+def proposal_errors(review: Review, version) -> list[str]:
+    """Why the review's changes cannot be applied to `version` (the carry-forward base): a weight
+    change whose criterion the version does not have, or weight totals other than 100%."""
+    if version is None:
+        return []
+    criteria = list(version.criteria.all())
+    changes = _weight_changes(review)
+    names = {c.name for c in criteria}
+    errors = [
+        _("建议修订的评估标准“%(name)s”在 %(version)s 中不存在，无法应用；请撤回这项修订。")
+        % {"name": c.criterion.name, "version": version}
+        for c in changes
+        if c.criterion.name not in names
+    ]
+    for dimension, total in _weight_sums(changes, criteria).items():
+        if total != 100:
+            errors.append(
+                _("按建议修订后，%(dimension)s维度的权重合计为 %(total)s%%，必须为 100%%。")
+                % {"dimension": Dimension(dimension).label, "total": total}
+            )
+    return errors
+
+
+_BASE_UNKNOWN = object()
+
+
+def submission_errors(review: Review, base=_BASE_UNKNOWN) -> list[str]:
+    """Why the review cannot be submitted yet; `base`: its carry_forward_base, when known."""
     errors = []
     if not review.summaries.filter(kind=SummaryKind.OVERALL).exists():
         errors.append(_("请先撰写业务单元总结。"))
     if not review.next_development_goals.strip():
         errors.append(_("请填写下一年度客户发展目标。"))
-    version = active_version_for(unit=review.unit, year=review.year)
-    if version is not None:
-        for dimension, total in weight_sums_after(review, version).items():
-            if total != 100:
-                errors.append(
-                    _("按建议修订后，%(dimension)s维度的权重合计为 %(total)s%%，必须为 100%%。")
-                    % {"dimension": Dimension(dimension).label, "total": total}
-                )
+    if base is _BASE_UNKNOWN:
+        base = carry_forward_base(review)
+    errors.extend(proposal_errors(review, base))
     return errors
 
 
@@ -318,16 +455,22 @@ def review_comment(*, actor, review: Review, text: str) -> ReviewComment:
 
 @transaction.atomic
 def review_return(*, actor, review: Review, text: str) -> Review:
-    """The BG VP sends a submitted review back to the BU for rework, saying why."""
+    """The BG VP sends a submitted review back to the BU for rework, saying why; also a confirmed
+    one that has not been carried forward (e.g. its changes no longer fit the criteria version they
+    would be applied to), so that a confirmed review is never stuck."""
     _require(can_confirm(actor, review))
     review = _locked(review)
-    if review.status != ReviewStatus.SUBMITTED:
+    if review.status == ReviewStatus.CONFIRMED and review.is_carried_forward:
+        raise ValidationError(_("年度评估已结转到下一年度，不能再退回。"))
+    if review.status not in (ReviewStatus.SUBMITTED, ReviewStatus.CONFIRMED):
         raise ValidationError(_("只有已提交的年度评估可以退回。"))
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("退回时请写明原因。")})
     comment = ReviewComment.objects.create(review=review, author=actor, text=text, returned=True)
     review.status = ReviewStatus.DRAFT
+    review.confirmed_by = review.confirmed_at = None
+    review._history_user = actor
     review.save()
     notify(
         recipients=_bu_vps(review),
@@ -351,6 +494,18 @@ def review_confirm(*, actor, review: Review, now=None, **goals) -> Review:
             setattr(review, name, goals[name].strip())
     if not review.next_development_goals:
         raise ValidationError({"next_development_goals": _("请确认下一年度客户发展目标。")})
+    base = carry_forward_base(review)
+    errors = proposal_errors(review, base)
+    if errors:
+        raise ValidationError(
+            [
+                _(
+                    "建议修订无法应用到 %(version)s（将据此结转下一年度的选择标准），不能确认；请退回业务单元修改："
+                )
+                % {"version": base},
+                *errors,
+            ]
+        )
     review.status = ReviewStatus.CONFIRMED
     review.confirmed_by = actor
     review.confirmed_at = now or timezone.now()

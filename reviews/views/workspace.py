@@ -17,6 +17,7 @@ from criteria.models import Criterion
 from prioritization.access import Action, scope_for
 from prioritization.models import AuditEvent, BusinessGroup, Role, Segment
 from prioritization.services.audit import audit_record
+from prospects.services.customers import ConcurrentUpdate
 from reviews.charts import review_charts
 from reviews.compare import compare_years
 from reviews.excel import review_workbook
@@ -75,10 +76,14 @@ def review_start(request):
     return redirect("reviews:review_detail", pk=review.pk)
 
 
-def _summaries_for(request, review):
-    """The summaries as shown: every written one, plus an editable form per slot of the user."""
+def _summaries_for(request, review, kept_texts=None):
+    """The summaries as shown: every written one, plus an editable form per slot of the user, which
+    carries the revision of the summary it shows (`kept_texts`: (kind, segment id) → the text the
+    user typed, kept after a refused save)."""
     slots = svc.summary_slots_for(request.user, review) if review.is_draft else []
     written = list(review.summaries.all())
+    revisions = svc.summary_revisions(review) if slots else {}
+    kept_texts = kept_texts or {}
 
     def existing(kind, segment):
         for s in written:
@@ -94,16 +99,18 @@ def _summaries_for(request, review):
     forms = []
     for kind, segment in slots:
         current = existing(kind, segment)
+        text = current.text if current else ""
         forms.append(
             {
                 "kind": kind,
                 "label": SummaryKind(kind).label,
                 "segment": segment,
+                "revision": revisions.get(current.pk, 0) if current else 0,
                 "form": SummaryForm(
                     initial={
                         "kind": kind,
                         "segment": segment.pk if segment else None,
-                        "text": current.text if current else "",
+                        "text": kept_texts.get((kind, segment.pk if segment else None), text),
                     }
                 ),
             }
@@ -111,14 +118,19 @@ def _summaries_for(request, review):
     return written, forms
 
 
-def _workspace_context(request, review, **extra):
+def _workspace_context(request, review, kept_texts=None, **extra):
     scope = scope_for(request)
     report = year_report(user=request.user, unit=review.unit, year=review.year)
-    written, summary_forms = _summaries_for(request, review)
+    written, summary_forms = _summaries_for(request, review, kept_texts)
     can_submit = scope.can(Action.SUBMIT_REVIEW, review)
     can_confirm = scope.can(Action.CONFIRM_REVIEW, review)
     version = report["version"]
-    weight_sums = svc.weight_sums_after(review, version) if version else {}
+    # The weight totals the proposals lead to in the version they will be applied to (usually the
+    # year's version in force, whose criteria the report has already read).
+    target_version = svc.carry_forward_base(review) if not review.is_carried_forward else None
+    if target_version is not None and version is not None and target_version.pk == version.pk:
+        target_version = version
+    weight_sums = svc.weight_sums_after(review, target_version) if target_version else {}
     context = {
         "review": review,
         "report": report,
@@ -128,11 +140,20 @@ def _workspace_context(request, review, **extra):
         "can_confirm": can_confirm,
         "can_edit": can_submit and review.is_draft,
         "goals_form": GoalsForm(initial={f: getattr(review, f) for f in svc.GOAL_FIELDS}),
+        "goals_revision": svc.goals_revision(review) if can_submit and review.is_draft else 0,
+        "target_version": target_version,
+        "can_return": can_confirm
+        and (
+            review.status == ReviewStatus.SUBMITTED
+            or (review.status == ReviewStatus.CONFIRMED and not review.is_carried_forward)
+        ),
         "change_form": ChangeForm(),
         "comment_form": CommentForm(),
         "criteria": list(version.criteria.all()) if version else [],
         "weight_sums": weight_sums,
-        "submission_errors": svc.submission_errors(review) if can_submit and review.is_draft else [],
+        "submission_errors": svc.submission_errors(review, target_version)
+        if can_submit and review.is_draft
+        else [],
         "continuing": list(cf.continuing_customers(review))
         if can_submit and review.status == ReviewStatus.CONFIRMED and not review.is_carried_forward
         else [],
@@ -152,6 +173,12 @@ def review_detail(request, pk):
 def review_print(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     return render(request, "reviews/review_print.html", _workspace_context(request, review, printable=True))
+
+
+def _posted_revision(request) -> int | None:
+    """The revision a section's form showed (hidden field "revision"); None when it has none."""
+    raw = request.POST.get("revision", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
 def _act(request, pk, action, fn, success):
@@ -175,16 +202,31 @@ def summary_save(request, pk):
         messages.error(request, _("总结不能为空。"))
         return redirect("reviews:review_detail", pk=pk)
 
-    def save(review):
-        segment = None
-        if form.cleaned_data["segment"]:
-            segment = get_object_or_404(Segment, pk=form.cleaned_data["segment"], unit_id=review.unit_id)
+    review = review_get_visible(user=request.user, pk=pk, action=Action.REVIEW)
+    segment = None
+    if form.cleaned_data["segment"]:
+        segment = get_object_or_404(Segment, pk=form.cleaned_data["segment"], unit_id=review.unit_id)
+    # A post without the section's revision was not typed over any saved summary (revision 0): it
+    # may start a section, never silently replace one someone else wrote.
+    revision = _posted_revision(request)
+    try:
         svc.summary_save(
             actor=request.user, review=review, kind=form.cleaned_data["kind"], segment=segment,
-            text=form.cleaned_data["text"],
+            text=form.cleaned_data["text"], expected_revision=0 if revision is None else revision,
         )  # fmt: skip
-
-    return _act(request, pk, Action.REVIEW, save, _("总结已保存。"))
+    except ConcurrentUpdate as exc:
+        # Someone saved this section after the page was opened: show theirs, keep the user's text.
+        messages.error(request, exc.messages[0])
+        kept = {(form.cleaned_data["kind"], segment.pk if segment else None): form.cleaned_data["text"]}
+        return render(
+            request, "reviews/review_detail.html", _workspace_context(request, review, kept), status=409
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("总结已保存。"))
+    return redirect("reviews:review_detail", pk=review.pk)
 
 
 @login_required
@@ -194,7 +236,9 @@ def goals_save(request, pk):
     form.is_valid()
     return _act(
         request, pk, Action.SUBMIT_REVIEW,
-        lambda review: svc.next_goals_save(actor=request.user, review=review, **form.cleaned_data),
+        lambda review: svc.next_goals_save(
+            actor=request.user, review=review, expected_revision=_posted_revision(request), **form.cleaned_data
+        ),
         _("下一年度目标已保存。"),
     )  # fmt: skip
 

@@ -206,7 +206,8 @@ def test_only_the_criteria_sheet_leaves_principles_settings_and_segments_unchang
 # --- per-row errors naming the sheet and the Excel row --------------------------------------------
 @pytest.mark.parametrize(
     ("weight", "shown"),
-    [("四十", "四十"), (12.5, "12.5"), ("40%", "40%")],
+    # text "40%" is a whole percentage (accepted since QA2 item 9); "12.5%" is not
+    [("四十", "四十"), (12.5, "12.5"), ("12.5%", "12.5%")],
 )
 def test_a_weight_that_is_not_a_whole_percentage_is_an_error_at_its_row(weight, shown):
     rows = [GOOD_CRITERIA[0], ["吸引力", 2, "IT支出", "", weight, "", "", ""], GOOD_CRITERIA[2]]
