@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prioritization.models import ContactLog, PromotionPlan
 from prioritization.services.targets import (
+    ANY_SEGMENT,
     DAILY_OWNER_ROLES,
     OVERALL_OWNER_ROLES,
     PIPELINE,
@@ -30,7 +31,9 @@ class _OwnerChoice(forms.ModelChoiceField):
 
 
 class OwnersForm(forms.Form):
-    """The overall and daily relationship owner of one customer (users of its BU with fitting roles)."""
+    """The overall and daily relationship owner of one customer: users with fitting roles on the
+    customer's segment or on its whole BU (those who see it once they own it). Without a customer
+    (the owner list's bulk form), those of `segment`, or of any segment of the BU."""
 
     overall_owner = _OwnerChoice(
         queryset=None, required=False, label=_("总负责人"), widget=forms.Select(attrs=SELECT)
@@ -40,17 +43,19 @@ class OwnersForm(forms.Form):
     )
     relationship_started_on = forms.DateField(required=False, label=_("关系开始日期"), widget=DATE)
 
-    def __init__(self, *args, unit, **kwargs):
+    def __init__(self, *args, unit, customer=None, segment=ANY_SEGMENT, **kwargs):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
         users = get_user_model().objects
-        self.fields["overall_owner"].queryset = users.filter(
-            pk__in=[u.pk for u in eligible_owners(unit=unit, roles=OVERALL_OWNER_ROLES)]
-        ).order_by("username")
-        self.fields["daily_owner"].queryset = users.filter(
-            pk__in=[u.pk for u in eligible_owners(unit=unit, roles=DAILY_OWNER_ROLES)]
-        ).order_by("username")
+        if customer is not None:
+            segment = customer.segment
+        for name, roles in (("overall_owner", OVERALL_OWNER_ROLES), ("daily_owner", DAILY_OWNER_ROLES)):
+            ids = {u.pk for u in eligible_owners(unit=unit, roles=roles, segment=segment)}
+            current = getattr(customer, f"{name}_id", None) if customer is not None else None
+            if current:  # an owner named earlier stays shown (and may be kept) until replaced
+                ids.add(current)
+            self.fields[name].queryset = users.filter(pk__in=ids).order_by("username")
 
     def clean_relationship_started_on(self):
         value = self.cleaned_data.get("relationship_started_on")
@@ -92,7 +97,11 @@ class StatusForm(forms.Form):
     )
     on = forms.DateField(label=_("日期"), widget=DATE, initial=timezone.localdate)
     note = forms.CharField(
-        label=_("说明"), max_length=300, required=False, widget=forms.TextInput(attrs=TEXT)
+        label=_("说明"),
+        max_length=300,
+        required=False,
+        help_text=_("退回到较早的状态时必填，写明原因。"),
+        widget=forms.TextInput(attrs=TEXT),
     )
 
     def clean_on(self):

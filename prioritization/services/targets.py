@@ -4,8 +4,9 @@ promotion plans, the BU merge of segment lists and the BU/BG approvals."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -19,14 +20,16 @@ from prioritization.models import (
     ContactLog,
     DevelopmentStatusChange,
     ListApproval,
+    Membership,
     PromotionPlan,
     PromotionSupport,
     Role,
     Target,
 )
 from prioritization.services.audit import audit_record
+from prioritization.services.consolidation import bg_overlaps
 from prioritization.tiers import Tier
-from prospects.models import Customer, DevelopmentStatus
+from prospects.models import Customer, DevelopmentStatus, ListEntry, SegmentClaim
 from prospects.services.customers import ConcurrentUpdate, customer_update
 
 # `tier_set(expected_decided_at=UNCHECKED)`: the caller does not say which decision it saw.
@@ -148,13 +151,88 @@ def tier_clear(*, actor, customer: Customer, year: int) -> Target | None:
     return target
 
 
-def eligible_owners(*, unit, roles) -> list:
-    user_model = get_user_model()
+# `eligible_owners(segment=ANY_SEGMENT)`: members of any segment of the BU (a page for several).
+ANY_SEGMENT = object()
+
+
+def _covering(unit, segment) -> Q:
+    """Memberships whose row scope covers a customer of `unit` in `segment`, as access.Scope reads
+    them: a segment membership sees its segment, a BU membership the whole BU, a BG one the BG."""
+    q = Q(unit=unit, segment__isnull=True) | Q(unit__isnull=True, group_id=unit.group_id)
+    if segment is not None:
+        q |= Q(segment=segment)
+    return q
+
+
+def eligible_owners(*, unit, roles, segment=ANY_SEGMENT) -> list:
+    """Active users who may own a customer of `unit` in `segment` (None: a customer without a
+    segment): they hold one of `roles` on that segment or on the whole BU, so they see the customer
+    once they own it. `ANY_SEGMENT`: the union over the BU's segments (a choice for several)."""
+    memberships = Membership.objects.filter(role__in=roles)
+    memberships = (
+        memberships.filter(unit=unit)
+        if segment is ANY_SEGMENT
+        else memberships.filter(_covering(unit, segment))
+    )
     return list(
-        user_model.objects.filter(is_active=True, memberships__unit=unit, memberships__role__in=roles)
-        .distinct()
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=memberships.values("user_id"))
         .order_by("username")
     )
+
+
+def owner_eligible(user, *, unit, segment, roles) -> bool:
+    return bool(
+        user.is_active
+        and Membership.objects.filter(user=user, role__in=roles).filter(_covering(unit, segment)).exists()
+    )
+
+
+def _owner_errors(customer, *, segment, overall_owner=None, daily_owner=None) -> dict:
+    """Refusals, by field, of owners who would not see `customer` placed in `segment`."""
+    errors = {}
+    if overall_owner is not None and not owner_eligible(
+        overall_owner, unit=customer.unit, segment=segment, roles=OVERALL_OWNER_ROLES
+    ):
+        errors["overall_owner"] = _(
+            "%(user)s 不能担任 %(customer)s 的总负责人：总负责人须为负责该客户所在细分市场"
+            "（或整个业务单元）的细分市场经理或营销副总。"
+        ) % {"user": _name(overall_owner), "customer": customer.name}
+    if daily_owner is not None and not owner_eligible(
+        daily_owner, unit=customer.unit, segment=segment, roles=DAILY_OWNER_ROLES
+    ):
+        errors["daily_owner"] = _(
+            "%(user)s 不能担任 %(customer)s 的日常关系负责人：日常关系负责人须为负责该客户所在细分市场"
+            "（或整个业务单元）的客户经理或细分市场经理。"
+        ) % {"user": _name(daily_owner), "customer": customer.name}
+    return errors
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def owners_list_year(customer: Customer) -> int | None:
+    """The latest year the customer is on a list (listed or scored): its owners belong to that
+    year's list. Owners are kept on the customer, not per year, so an older year's page must not
+    open a newer approved list to changes."""
+    years = [
+        ListEntry.objects.filter(customer=customer).aggregate(y=Max("year"))["y"],
+        Target.objects.filter(customer=customer).aggregate(y=Max("year"))["y"],
+    ]
+    years = [y for y in years if y is not None]
+    return max(years) if years else None
+
+
+def owners_locked(*, actor, customer: Customer) -> ListApproval | None:
+    """The approval that keeps `actor` from changing the customer's owners (None: they may)."""
+    year = owners_list_year(customer)
+    if year is None:
+        return None
+    approval = bu_list_approval(unit=customer.unit, year=year)
+    if approval and not scope_for(actor).can_in(Action.MERGE_BU_LIST, unit=customer.unit):
+        return approval
+    return None
 
 
 @transaction.atomic
@@ -167,19 +245,23 @@ def owners_assign(
     relationship_started_on=None,
     expected_version: int | None = None,
 ) -> Customer:
-    """Name the overall owner (segment manager or BU VP of the BU) and the daily relationship owner
-    (an account manager or segment manager of the BU), and the relationship start date."""
-    if not scope_for(actor).can(Action.ASSIGN_OWNER, customer):
+    """Name the overall owner (a segment manager of the customer's segment or the BU VP) and the
+    daily relationship owner (an account manager or segment manager of the customer's segment or
+    of the whole BU), and the relationship start date. Only owners who will see the customer: a
+    new owner outside its segment is refused (an owner kept as it was is not re-judged). Once the
+    BU's list is approved, only the BU VP changes owners (ListLocked)."""
+    scope = scope_for(actor)
+    if not scope.can(Action.ASSIGN_OWNER, customer):
         raise PermissionDenied
-    errors = {}
-    if overall_owner is not None and overall_owner not in eligible_owners(
-        unit=customer.unit, roles=OVERALL_OWNER_ROLES
-    ):
-        errors["overall_owner"] = _("总负责人须为该业务单元的细分市场经理或营销副总。")
-    if daily_owner is not None and daily_owner not in eligible_owners(
-        unit=customer.unit, roles=DAILY_OWNER_ROLES
-    ):
-        errors["daily_owner"] = _("日常关系负责人须为该业务单元的客户经理或细分市场经理。")
+    year = owners_list_year(customer)
+    if year is not None:
+        _check_unlocked(scope, customer.unit, year)
+    errors = _owner_errors(
+        customer,
+        segment=customer.segment,
+        overall_owner=overall_owner if overall_owner != customer.overall_owner else None,
+        daily_owner=daily_owner if daily_owner != customer.daily_owner else None,
+    )
     if errors:
         raise ValidationError(errors)
     return customer_update(
@@ -223,32 +305,95 @@ UNCHANGED = _UNCHANGED
 PIPELINE = [s for s in DevelopmentStatus.values if s]
 
 
+# The pipeline's order; a step to an earlier status (e.g. 项目结束 → 初次接触, a new project) is a
+# deliberate step back and needs a note saying why.
+_PIPELINE_ORDER = {"": -1, **{status: i for i, status in enumerate(PIPELINE)}}
+
+
+def last_status_step(customer) -> DevelopmentStatusChange | None:
+    """The customer's latest recorded step (latest date, then latest recorded)."""
+    return (
+        DevelopmentStatusChange.objects.filter(customer=customer)
+        .select_related("changed_by")
+        .order_by("-changed_on", "-pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def development_status_set(
-    *, actor, customer: Customer, status: str, seminars_held: int | None = None, on=None, note: str = ""
+    *,
+    actor,
+    customer: Customer,
+    status: str,
+    seminars_held: int | None = None,
+    on=None,
+    note: str = "",
+    expected_last_step=UNCHECKED,
 ) -> DevelopmentStatusChange:
     """Move the customer along 初次接触 → 已举办研讨会 (count) → 正起草项目建议 → 项目建议已发出，谈判中 →
-    项目结束, keeping a dated record of each step."""
+    项目结束, keeping a dated record of each step. A step is dated no earlier than the latest one,
+    changes something (status or a higher seminar count), never lowers the seminar count, and a
+    step back needs a note. With `expected_last_step` (the id of the latest step the form showed,
+    None for none) a step over someone else's newer one is refused with ConcurrentUpdate."""
     if not scope_for(actor).can(Action.CHANGE, customer):
         raise PermissionDenied
     if status not in DevelopmentStatus.values:
         raise ValidationError({"status": _("未知的客户发展状态。")})
-    seminars = customer.seminars_held if seminars_held is None else int(seminars_held)
+    current = Customer.objects.select_for_update().get(pk=customer.pk)  # one step at a time
+    last = last_status_step(current)
+    if expected_last_step is not UNCHECKED and (last.pk if last else None) != expected_last_step:
+        raise ConcurrentUpdate(
+            _(
+                "%(who)s 已在您打开之后将 %(customer)s 的发展状态记录为“%(status)s”（%(when)s）。请核对后再提交。"
+            )
+            % {
+                "who": (last.changed_by if last else None) or _("其他用户"),
+                "customer": current.name,
+                "status": last.get_to_status_display() if last else _("未开始"),
+                "when": last.changed_on.strftime("%Y-%m-%d") if last else "",
+            }
+        )
+    on = on or timezone.localdate()
+    note = (note or "").strip()
+    seminars = current.seminars_held if seminars_held is None else int(seminars_held)
+    labels = dict(DevelopmentStatus.choices)
+    errors = {}
     if seminars < 0:
-        raise ValidationError({"seminars_held": _("研讨会次数不能为负数。")})
-    if status == DevelopmentStatus.SEMINARS and seminars < 1:
-        raise ValidationError({"seminars_held": _("“已举办研讨会”需要至少 1 次研讨会。")})
+        errors["seminars_held"] = _("研讨会次数不能为负数。")
+    elif seminars < current.seminars_held:
+        errors["seminars_held"] = _("研讨会次数不能减少（已记录 %(n)s 次）。") % {"n": current.seminars_held}
+    elif status == DevelopmentStatus.SEMINARS and seminars < 1:
+        errors["seminars_held"] = _("“已举办研讨会”需要至少 1 次研讨会。")
+    if on > timezone.localdate():
+        errors["on"] = _("日期不能晚于今天。")
+    elif last and on < last.changed_on:
+        errors["on"] = _("日期不能早于上一步的日期（%(date)s，%(status)s）。") % {
+            "date": last.changed_on.strftime("%Y-%m-%d"),
+            "status": last.get_to_status_display(),
+        }
+    if status == current.development_status and seminars == current.seminars_held:
+        errors["status"] = _("客户当前已是“%(status)s”，没有变化，无需重复记录。") % {
+            "status": labels[status]
+        }
+    elif _PIPELINE_ORDER[status] < _PIPELINE_ORDER[current.development_status] and not note:
+        errors["note"] = _("从“%(from)s”退回到“%(to)s”须在说明中写明原因（例如开始一个新项目）。") % {
+            "from": labels[current.development_status],
+            "to": labels[status],
+        }
+    if errors:
+        raise ValidationError(errors)
     change = DevelopmentStatusChange.objects.create(
-        customer=customer,
-        from_status=customer.development_status,
+        customer=current,
+        from_status=current.development_status,
         to_status=status,
         seminars_held=seminars,
-        changed_on=on or timezone.localdate(),
+        changed_on=on,
         changed_by=actor,
-        note=(note or "")[:300],
+        note=note[:300],
     )
     updated = customer_update(
-        actor=actor, customer=customer, development_status=status, seminars_held=seminars
+        actor=actor, customer=current, development_status=status, seminars_held=seminars
     )
     customer.development_status, customer.seminars_held, customer.version = (
         updated.development_status,
@@ -278,6 +423,17 @@ def contact_log(
     )
 
 
+def plan_refusal(*, customer: Customer, year: int) -> str:
+    """Why no new promotion plan may be made for the customer this year ("" when one may): a
+    customer tiered 不考虑 gets no resources (PROCESS.md §2.3.3 item 3: say "no"). Plans made before
+    stay editable and closable."""
+    if Target.objects.filter(customer=customer, year=year, tier=Tier.NO).exists():
+        return _("%(customer)s 的级别为“不考虑”（不投入资源），不能新建推广计划。") % {
+            "customer": customer.name
+        }
+    return ""
+
+
 @transaction.atomic
 def promotion_plan_save(
     *, actor, customer: Customer, year: int, plan: PromotionPlan | None = None, supports=None, **fields
@@ -293,6 +449,9 @@ def promotion_plan_save(
     if not may_plan and (plan is None or planning & fields.keys() or supports is not None):
         raise PermissionDenied
     if plan is None:
+        refusal = plan_refusal(customer=customer, year=year)
+        if refusal:
+            raise ValidationError({NON_FIELD_ERRORS: refusal})
         plan = PromotionPlan(customer=customer, year=year, created_by=actor)
     elif plan.customer_id != customer.pk:
         raise PermissionDenied
@@ -331,7 +490,9 @@ def promotion_plan_delete(*, actor, plan: PromotionPlan) -> None:
 def claim_resolve(
     *, actor, customer: Customer, year: int, primary_segment, overall_owner=None, reason: str, now=None
 ) -> ClaimResolution:
-    """The BU VP decides which segment owns a customer two segments claim, and its overall owner."""
+    """The BU VP decides which segment owns a customer two segments claim, and its overall owner
+    (one who sees the customer in that segment). An owner who would no longer see the customer in
+    the primary segment is cleared; `resolution.cleared` lists them ({"role", "user"}) to be told."""
     scope = scope_for(actor)
     if not scope.can(Action.MERGE_BU_LIST, customer):
         raise PermissionDenied
@@ -339,6 +500,9 @@ def claim_resolve(
         raise ValidationError({"primary_segment": _("细分市场不属于该业务单元。")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写裁定理由。")})
+    errors = _owner_errors(customer, segment=primary_segment, overall_owner=overall_owner)
+    if errors:
+        raise ValidationError(errors)
     resolution, _created = ClaimResolution.objects.update_or_create(
         customer=customer,
         year=year,
@@ -351,10 +515,42 @@ def claim_resolve(
         },
     )
     changes = {"segment": primary_segment}
+    cleared = []
     if overall_owner is not None:
         changes["overall_owner"] = overall_owner
+    elif customer.overall_owner and _owner_errors(
+        customer, segment=primary_segment, overall_owner=customer.overall_owner
+    ):
+        changes["overall_owner"] = None
+        cleared.append({"role": _("总负责人"), "user": customer.overall_owner})
+    if customer.daily_owner and _owner_errors(
+        customer, segment=primary_segment, daily_owner=customer.daily_owner
+    ):
+        changes["daily_owner"] = None
+        cleared.append({"role": _("日常关系负责人"), "user": customer.daily_owner})
     customer_update(actor=actor, customer=customer, **changes)
+    resolution.cleared = cleared
     return resolution
+
+
+def unresolved_claims(*, unit, year: int) -> list[Customer]:
+    """Customers of the BU that a second segment claims for `year` without the BU VP's decision."""
+    return list(
+        Customer.objects.filter(
+            unit=unit,
+            pk__in=SegmentClaim.objects.filter(year=year, customer__unit=unit).values("customer_id"),
+        )
+        .exclude(pk__in=ClaimResolution.objects.filter(year=year).values("customer_id"))
+        .order_by("name")
+    )
+
+
+def _names(names, limit: int = 10) -> str:
+    names = list(names)
+    shown = "、".join(names[:limit])
+    if len(names) > limit:
+        shown += _("等 %(n)s 个") % {"n": len(names)}
+    return shown
 
 
 def _tier_counts(qs) -> dict:
@@ -375,6 +571,12 @@ def bu_list_approve(*, actor, unit: BusinessUnit, year: int, note: str = "", now
         raise ValidationError(_("还有 %(n)s 个已评分客户没有确定级别。") % {"n": undecided})
     if not targets.exclude(tier="").exists():
         raise ValidationError(_("名单上还没有已定级的客户。"))
+    unresolved = unresolved_claims(unit=unit, year=year)
+    if unresolved:
+        raise ValidationError(
+            _("以下客户被两个细分市场同时申报，尚未裁定主细分市场，请先在业务单元汇总页裁定：%(customers)s")
+            % {"customers": _names(c.name for c in unresolved)}
+        )
     approval, _created = ListApproval.objects.update_or_create(
         unit=unit,
         year=year,
@@ -403,6 +605,12 @@ def bg_list_approve(*, actor, group, year: int, note: str = "", now=None) -> Lis
     missing = [u.code for u in units if u.pk not in approved]
     if missing:
         raise ValidationError(_("以下业务单元尚未批准名单：%(units)s") % {"units": "、".join(missing)})
+    open_overlaps = [o["name"] for o in bg_overlaps(group=group, year=year) if o["arbitration"] is None]
+    if open_overlaps:
+        raise ValidationError(
+            _("以下公司同时在多个业务单元的名单上，尚未裁定归属：%(names)s")
+            % {"names": _names(open_overlaps)}
+        )
     return ListApproval.objects.update_or_create(
         group=group,
         unit=None,
@@ -414,3 +622,22 @@ def bg_list_approve(*, actor, group, year: int, note: str = "", now=None) -> Lis
             "counts": _tier_counts(Target.objects.filter(year=year, customer__unit__group=group)),
         },
     )[0]
+
+
+def approval_changes(approval: ListApproval) -> dict:
+    """How the list moved on since `approval` (a BU's or, unit empty, the BG's): `changed`, the tier
+    decisions made after it; `counts`, the tiers now (the approval's `counts` is the snapshot);
+    `differs`, whether those differ from the snapshot; `by_tier`, (label, n) now. Two queries."""
+    targets = Target.objects.filter(year=approval.year)
+    if approval.unit_id:
+        targets = targets.filter(customer__unit_id=approval.unit_id)
+    else:
+        targets = targets.filter(customer__unit__group_id=approval.group_id)
+    counts = _tier_counts(targets)
+    snapshot = {tier: (approval.counts or {}).get(tier, 0) for tier in Tier.values}
+    return {
+        "changed": targets.filter(decided_at__gt=approval.approved_at).count(),
+        "counts": counts,
+        "differs": counts != snapshot,
+        "by_tier": [(label, counts[value]) for value, label in Tier.choices],
+    }

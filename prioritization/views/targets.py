@@ -35,6 +35,7 @@ from prioritization.selectors.targets import (
     segment_tier_counts,
     target_customers,
     target_visibility,
+    tier_capacity_warnings,
     tier_stability,
     with_targets,
 )
@@ -42,7 +43,6 @@ from prioritization.services import targets as tier_services
 from prioritization.services.scoring import (
     NoCriteriaVersion,
     ScoreInput,
-    capacities_of,
     criterion_specs,
     scorecard_record,
     scorecard_revision,
@@ -768,12 +768,10 @@ def tiers(request):
         stability = tier_stability(
             customer_ids=shown_ids, version=place.version, specs=specs, thresholds=thresholds
         )
-        labels = dict(Tier.choices)
-        warnings = [
-            {"tier": labels[w.tier], "count": w.count, "capacity": w.capacity}
-            for w in scoring.capacity_warnings(counts, capacities_of(place.version))
-        ]
+        # Capacity is the BU's figure: the whole list, whatever this page's filter and the viewer.
+        warnings = tier_capacity_warnings(unit=place.unit, year=place.year, version=place.version)
     approval = tier_services.bu_list_approval(unit=place.unit, year=place.year)
+    since_approval = tier_services.approval_changes(approval) if approval else None
     # A tier decision just refused (kept by tier_decide) shows again in its row.
     draft = request.session.get(TIER_DRAFT)
     if draft and draft.get("year") == place.year and any(c.pk == draft.get("customer") for c, _t in rows):
@@ -802,6 +800,7 @@ def tiers(request):
             "tier_choices": Tier.choices,
             "tier_filter": tier_filter,
             "approval": approval,
+            "since_approval": since_approval,
             "may_decide": scope.allows(Action.DECIDE_TIER),
             "may_approve": scope.can_in(Action.MERGE_BU_LIST, unit=place.unit),
             "meaning": TIER_MEANING,
@@ -980,7 +979,11 @@ def owners(request):
             "page": page,
             "rows": rows,
             "may_assign": scope_for(request).allows(Action.ASSIGN_OWNER),
-            "bulk_form": BulkOwnersForm(unit=place.unit),
+            "bulk_form": BulkOwnersForm(unit=place.unit, segment=place.segment or tier_services.ANY_SEGMENT),
+            # Once the BU list is approved only the BU VP changes owners: say so before anyone tries.
+            "locked": tier_services.bu_list_approval(unit=place.unit, year=place.year)
+            if not scope_for(request).can_in(Action.MERGE_BU_LIST, unit=place.unit)
+            else None,
         },
     )
 
@@ -1020,6 +1023,9 @@ def bg_list(request):
     }
     from prioritization.services.consolidation import bg_overlaps
 
+    # The approvals keep the counts they approved; what changed since is computed live.
+    since = {key: tier_services.approval_changes(a) for key, a in approvals.items()}
+    overlaps = bg_overlaps(group=group, year=year)
     return render(
         request,
         "prioritization/targets/bg_list.html",
@@ -1035,11 +1041,14 @@ def bg_list(request):
                     ]
                     if u.pk in approvals
                     else [],
+                    "since": since.get(u.pk),
                 }
                 for u in units
             ],
             "bg_approval": approvals.get(None),
-            "overlaps": bg_overlaps(group=group, year=year),
+            "bg_since": since.get(None),
+            "overlaps": overlaps,
+            "open_overlaps": [o for o in overlaps if o["arbitration"] is None],
             "labels": dict(Tier.choices),
         },
     )
@@ -1070,7 +1079,7 @@ def bu_merge(request):
             messages.error(request, _("请选择主细分市场。"))
         else:
             try:
-                tier_services.claim_resolve(
+                resolution = tier_services.claim_resolve(
                     actor=request.user,
                     customer=customer,
                     year=place.year,
@@ -1081,6 +1090,17 @@ def bu_merge(request):
                 messages.success(
                     request, _("已裁定 %(customer)s 的主细分市场。") % {"customer": customer.name}
                 )
+                for cleared in resolution.cleared:
+                    messages.warning(
+                        request,
+                        _("%(user)s 不负责 %(segment)s，已不再担任 %(customer)s 的%(role)s，请重新指定。")
+                        % {
+                            "user": cleared["user"].get_full_name() or cleared["user"].username,
+                            "segment": segment.name,
+                            "customer": customer.name,
+                            "role": cleared["role"],
+                        },
+                    )
             except ValidationError as exc:
                 messages.error(request, _errors(exc))
         return redirect(_back(place, "prioritization:bu_merge"))
@@ -1096,11 +1116,29 @@ def bu_merge(request):
             "customer__segment", "segment"
         ):
             by_customer.setdefault(claim.customer, []).append(claim.segment)
+        eligible = {}  # segment → who may be the overall owner there (one query per segment)
+
+        def owners_for(segments):
+            chosen = {}
+            for s in segments:
+                if s not in eligible:
+                    eligible[s] = tier_services.eligible_owners(
+                        unit=place.unit, roles=tier_services.OVERALL_OWNER_ROLES, segment=s
+                    )
+                chosen.update({u.pk: u for u in eligible[s]})
+            return sorted(chosen.values(), key=lambda u: u.username)
+
         claims = [
-            {"customer": c, "segments": [c.segment, *segs], "resolved": resolved.get(c.pk)}
+            {
+                "customer": c,
+                "segments": [c.segment, *segs],
+                "resolved": resolved.get(c.pk),
+                "owners": owners_for([s for s in [c.segment, *segs] if s is not None]),
+            }
             for c, segs in by_customer.items()
         ]
     per_segment = segment_tier_counts(user=request.user, unit=place.unit, year=place.year)
+    approval = tier_services.bu_list_approval(unit=place.unit, year=place.year)
     return render(
         request,
         "prioritization/targets/bu_merge.html",
@@ -1109,8 +1147,9 @@ def bu_merge(request):
             "claims": claims,
             "per_segment": [(s, [c[t] for t in [*Tier.values, "none"]]) for s, c in per_segment],
             "tier_labels": [*Tier.labels, _("未定级")],
-            "owners": tier_services.eligible_owners(unit=place.unit, roles=tier_services.OVERALL_OWNER_ROLES),
             "all_segments": Segment.objects.filter(unit=place.unit),
-            "approval": tier_services.bu_list_approval(unit=place.unit, year=place.year),
+            "approval": approval,
+            "since_approval": tier_services.approval_changes(approval) if approval else None,
+            "unresolved": sum(1 for claim in claims if claim["resolved"] is None),
         },
     )

@@ -121,6 +121,7 @@ def customer_owners(request, pk):
     form = OwnersForm(
         request.POST or None,
         unit=customer.unit,
+        customer=customer,
         initial={
             "overall_owner": customer.overall_owner,
             "daily_owner": customer.daily_owner,
@@ -137,6 +138,8 @@ def customer_owners(request, pk):
             )
             messages.success(request, _("已保存 %(customer)s 的负责人。") % {"customer": customer.name})
             return redirect(_next(request, _url("prioritization:customer_owners", customer, year)))
+        except services.ListLocked as exc:
+            form.add_error(None, str(exc))
         except ConcurrentUpdate as exc:
             form.add_error(None, _errors(exc))
         except ValidationError as exc:
@@ -145,7 +148,11 @@ def customer_owners(request, pk):
     return render(
         request,
         "prioritization/targets/customer_owners.html",
-        {**_customer_context(request, customer, year, "owners"), "form": form},
+        {
+            **_customer_context(request, customer, year, "owners"),
+            "form": form,
+            "locked": services.owners_locked(actor=request.user, customer=customer),
+        },
     )
 
 
@@ -167,7 +174,12 @@ def owners_bulk(request):
         raise PermissionDenied
     if not scope.allows(Action.ASSIGN_OWNER):
         raise PermissionDenied
-    form = BulkOwnersForm(request.POST, unit=place.unit, customer_ids=sorted(ids))
+    form = BulkOwnersForm(
+        request.POST,
+        unit=place.unit,
+        segment=place.segment or services.ANY_SEGMENT,
+        customer_ids=sorted(ids),
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -183,6 +195,8 @@ def owners_bulk(request):
             relationship_started_on=data["relationship_started_on"] or services.UNCHANGED,
         )
         messages.success(request, _("已为 %(n)s 个客户指定负责人。") % {"n": n})
+    except services.ListLocked as exc:
+        messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return redirect(_back(place, "prioritization:owners"))
@@ -259,6 +273,7 @@ def customer_status(request, pk):
                     seminars_held=data["seminars_held"],
                     on=data["on"],
                     note=data["note"],
+                    **_seen_step(request),
                 )
                 messages.success(
                     request,
@@ -266,6 +281,8 @@ def customer_status(request, pk):
                     % {"customer": customer.name, "status": customer.get_development_status_display()},
                 )
                 return redirect(_next(request, _url("prioritization:customer_status", customer, year)))
+            except ConcurrentUpdate as exc:
+                form.add_error(None, exc.messages)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -274,12 +291,25 @@ def customer_status(request, pk):
                 for error in errors:
                     messages.error(request, f"{customer.name}：{error}")
             return redirect(_next(request, _url("prioritization:customer_status", customer, year)))
-    changes = DevelopmentStatusChange.objects.filter(customer=customer).select_related("changed_by")
+    changes = list(DevelopmentStatusChange.objects.filter(customer=customer).select_related("changed_by"))
     return render(
         request,
         "prioritization/targets/customer_status.html",
-        {**context, "form": form, "changes": changes},
+        # The form carries the latest step it was shown with: a step recorded meanwhile by someone
+        # else refuses it (after a refusal the page shows that step and carries it).
+        {**context, "form": form, "changes": changes, "last_step": changes[0] if changes else None},
     )
+
+
+def _seen_step(request) -> dict:
+    """The latest step the status form showed (`last_step`: its id, "" for none); a forged value
+    never matches. A post without the field is not checked."""
+    if "last_step" not in request.POST:
+        return {}
+    raw = request.POST["last_step"].strip()
+    if not raw:
+        return {"expected_last_step": None}
+    return {"expected_last_step": int(raw) if raw.isdigit() else -1}
 
 
 # --- contacts ------------------------------------------------------------------------------------
@@ -387,7 +417,11 @@ def customer_plans(request, pk):
     return render(
         request,
         "prioritization/targets/customer_plans.html",
-        {**_customer_context(request, customer, year, "plans"), "plans": plans},
+        {
+            **_customer_context(request, customer, year, "plans"),
+            "plans": plans,
+            "plan_refusal": services.plan_refusal(customer=customer, year=year),
+        },
     )
 
 
@@ -407,6 +441,10 @@ def _plan_form(request, customer, year, plan=None):
     may_plan = context["can_assign"]
     if plan is None and not may_plan:
         raise PermissionDenied
+    refusal = services.plan_refusal(customer=customer, year=year) if plan is None else ""
+    if refusal:  # 不考虑: no new plan (those made before stay editable)
+        messages.error(request, refusal)
+        return redirect(_url("prioritization:customer_plans", customer, year))
     if plan is not None and not (may_plan or context["can_change"]):
         raise PermissionDenied
     form = PromotionPlanForm(request.POST or None, instance=plan, may_plan=may_plan)

@@ -251,11 +251,6 @@ def test_capacity_counts_cover_the_bu_list_whatever_the_viewer(over_capacity):
     assert tier_capacity_warnings(unit=unit, year=YEAR, version=None) == []
 
 
-@pytest.mark.xfail(
-    reason="needs prioritization/views/targets.py tiers() to take its warnings from "
-    "tier_capacity_warnings (another developer's file); remove this mark once it does",
-    strict=False,
-)
 @pytest.mark.parametrize(
     ("viewer", "query"),
     [("segmgr", ""), ("buvp", "&tier=tier2"), ("buvp", "&segment=AUTO"), ("buvp", "&segment=ELEC")],
