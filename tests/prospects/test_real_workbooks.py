@@ -8,7 +8,6 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
@@ -17,21 +16,10 @@ from prospects.excel.reader import ErrorValue, UncalculatedFormula, open_basic_i
 from prospects.models import Customer, CustomerFinancials, ListEntry
 from prospects.services.customers import customer_create, customer_financials_set, customer_update
 from tests.factories import UserFactory, grant
+from tests.prospects.test_commands import call
 from tests.prospects.workbooks import HEADERS_2001, row, workbook
 
 ARGS = ("--bu", "MFG", "--segment", "AUTO", "--year", "2002")
-
-
-def call(*args):
-    from io import StringIO
-
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue().strip().splitlines()[-1], err.getvalue()
 
 
 def patch_cells(path, cells: dict[str, str]):

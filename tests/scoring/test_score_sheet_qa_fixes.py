@@ -32,6 +32,7 @@ from prioritization.services.workbooks import (
     tiers_write,
 )
 from tests.scoring.conftest import YEAR
+from tests.scoring.test_lost_updates import _fill
 
 pytestmark = pytest.mark.django_db
 
@@ -67,18 +68,6 @@ def _row(customer, scores, who=None, when=None, *, number=None, name=None):
 def _export(ctx, actor=None) -> io.BytesIO:
     out = io.BytesIO()
     scoresheet_write(out, actor=actor or ctx.segmgr, unit=ctx.org.unit, segment=ctx.org.auto, year=YEAR)
-    out.seek(0)
-    return out
-
-
-def _fill(sheet, scores_by_name) -> io.BytesIO:
-    wb = load_workbook(sheet)
-    ws = wb[SCORE_SHEET]
-    for r in range(2, ws.max_row + 1):
-        for i, value in enumerate(scores_by_name.get(ws.cell(row=r, column=2).value, [])):
-            ws.cell(row=r, column=3 + i, value=value)
-    out = io.BytesIO()
-    wb.save(out)
     out.seek(0)
     return out
 
